@@ -1,0 +1,135 @@
+# Practice staff directory: staffd, staffctl, pam_practice.
+#
+#   make            build everything into $(O)/
+#   make check      install build dependencies if missing, then run the unit,
+#                   fuzz-corpus and integration tests twice: plain and under
+#                   AddressSanitizer + UndefinedBehaviorSanitizer
+#   make run        start staffd in the foreground on ./run/ (nothing installed)
+#   make fuzz       build and run the libFuzzer targets for FUZZ_SECONDS each
+#   make bench      build optimised and run the benchmarks under bench/
+#   make install    DESTDIR= PREFIX= (see README)
+
+O ?= build
+SAN ?=
+PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+LOCALSTATEDIR ?= /var
+RUNSTATEDIR ?= /run
+VERSION := 0.1.0
+
+CC ?= cc
+WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
+	-Wstrict-prototypes -Wformat=2 -Wconversion
+OPT ?= -O2 -g
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -Ilib \
+	-DSTAFF_VERSION='"$(VERSION)"' \
+	-DSTAFFD_DEFAULT_CONFIG='"$(SYSCONFDIR)/staffd/staffd.conf"' \
+	-DSTAFFD_DEFAULT_SOCKET='"$(RUNSTATEDIR)/staffd/io.practice.Staff"' \
+	-DSTAFFD_DEFAULT_STATE_DIR='"$(LOCALSTATEDIR)/lib/staffd"'
+CFLAGS += $(WARN) $(OPT) -fPIC -fstack-protector-strong -pthread
+ifeq ($(SAN),1)
+CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+LDFLAGS += -pthread -Wl,-z,relro,-z,now
+
+LIBS := -llmdb -lsodium -ljansson -lsystemd -lzxcvbn
+TEST_LIBS := -lcmocka
+
+LIB_SRCS := $(wildcard lib/*.c)
+STAFFD_SRCS := $(filter-out staffd/main.c,$(wildcard staffd/*.c))
+STAFFCTL_SRCS := $(filter-out staffctl/main.c,$(wildcard staffctl/*.c))
+UNIT_SRCS := $(wildcard tests/unit/test-*.c)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
+MAN_SRCS := $(wildcard docs/man/*.scd)
+
+LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
+STAFFD_OBJS := $(STAFFD_SRCS:%.c=$(O)/%.o)
+STAFFCTL_OBJS := $(STAFFCTL_SRCS:%.c=$(O)/%.o)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/unit/%)
+REPLAY_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/tests/fuzz/replay-%)
+MANS := $(MAN_SRCS:docs/man/%.scd=$(O)/man/%)
+
+PROGRAMS := $(O)/staffd $(O)/staffctl
+
+all: $(PROGRAMS) $(MANS)
+
+$(O)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(O)/libcommon.a: $(LIB_OBJS)
+	$(AR) rcs $@ $^
+$(O)/libstaffd.a: $(STAFFD_OBJS)
+	$(AR) rcs $@ $^
+$(O)/libstaffctl.a: $(STAFFCTL_OBJS)
+	$(AR) rcs $@ $^
+
+$(O)/staffd: $(O)/staffd/main.o $(O)/libstaffd.a $(O)/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(O)/staffctl: $(O)/staffctl/main.o $(O)/libstaffctl.a $(O)/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(O)/tests/unit/%: $(O)/tests/unit/%.o $(O)/libstaffd.a $(O)/libstaffctl.a $(O)/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
+
+# Fuzz targets double as corpus replayers: tests/fuzz/replay.c supplies main().
+$(O)/tests/fuzz/replay-%: $(O)/tests/fuzz/%.o $(O)/tests/fuzz/replay.o $(O)/libstaffd.a $(O)/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(O)/tests/fuzz/replay.o: tests/fuzz/replay.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(O)/man/%: docs/man/%.scd
+	@mkdir -p $(@D)
+	scdoc < $< > $@
+
+tests: $(UNIT_BINS) $(REPLAY_BINS)
+
+# Runs every test once against the binaries in $(O).
+test: all tests
+	O=$(O) tests/run
+
+deps:
+	tools/install-deps
+
+check: deps
+	$(MAKE) O=build test
+	$(MAKE) O=build-san SAN=1 OPT='-O1 -g' test
+
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	$(MAKE) O=build-fuzz CC=clang OPT='-O1 -g -fsanitize=fuzzer-no-link,address,undefined' fuzz-build
+	for t in $(FUZZ_SRCS:tests/fuzz/%.c=%); do \
+		mkdir -p build-fuzz/corpus/$$t; \
+		build-fuzz/tests/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=70000 \
+			build-fuzz/corpus/$$t tests/fuzz/corpus/$${t#fuzz-} || exit 1; \
+	done
+fuzz-build: $(O)/libstaffd.a $(O)/libcommon.a
+	for t in $(FUZZ_SRCS:tests/fuzz/%.c=%); do \
+		mkdir -p $(O)/tests/fuzz; \
+		$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $(O)/tests/fuzz/$$t tests/fuzz/$$t.c \
+			$(O)/libstaffd.a $(O)/libcommon.a $(LIBS) || exit 1; \
+	done
+
+bench: deps
+	$(MAKE) O=build-bench OPT='-O2 -g' all
+	O=build-bench bench/run
+
+RUN_DIR ?= $(CURDIR)/run
+run: all
+	@mkdir -p $(RUN_DIR)
+	@test -f $(RUN_DIR)/staffd.conf || sed -e 's|@STATE_DIR@|$(RUN_DIR)/state|' \
+		-e 's|@SOCKET@|$(RUN_DIR)/staffd.sock|' \
+		-e 's|@MAIL_COMMAND@|$(CURDIR)/tools/mail-to-dir $(RUN_DIR)/mail|' \
+		conf/staffd-run.conf.in > $(RUN_DIR)/staffd.conf
+	@echo "staffd: socket $(RUN_DIR)/staffd.sock; in another terminal:"
+	@echo "  export STAFFD_SOCKET=$(RUN_DIR)/staffd.sock; $(CURDIR)/$(O)/staffctl status"
+	$(O)/staffd --config $(RUN_DIR)/staffd.conf
+
+clean:
+	rm -rf build build-san build-fuzz build-bench
+
+.PHONY: all tests test deps check fuzz fuzz-build bench run clean
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)
