@@ -21,7 +21,7 @@ CC ?= cc
 WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
 	-Wstrict-prototypes -Wformat=2 -Wconversion
 OPT ?= -O2 -g
-CPPFLAGS += -D_GNU_SOURCE -Iinclude -Ilib \
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -Ilib -Istaffd -I$(O)/gen \
 	-DSTAFF_VERSION='"$(VERSION)"' \
 	-DSTAFFD_DEFAULT_CONFIG='"$(SYSCONFDIR)/staffd/staffd.conf"' \
 	-DSTAFFD_DEFAULT_SOCKET='"$(RUNSTATEDIR)/staffd/io.practice.Staff"' \
@@ -44,19 +44,27 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
 MAN_SRCS := $(wildcard docs/man/*.scd)
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
-STAFFD_OBJS := $(STAFFD_SRCS:%.c=$(O)/%.o)
+STAFFD_OBJS := $(STAFFD_SRCS:%.c=$(O)/%.o) $(O)/gen/interface.o
 STAFFCTL_OBJS := $(STAFFCTL_SRCS:%.c=$(O)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/unit/%)
 REPLAY_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/tests/fuzz/replay-%)
 MANS := $(MAN_SRCS:docs/man/%.scd=$(O)/man/%)
 
-PROGRAMS := $(O)/staffd $(O)/staffctl
+PROGRAMS := $(O)/bin/staffd $(O)/bin/staffctl
 
 all: $(PROGRAMS) $(MANS)
 
 $(O)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# The interface description staffd serves through GetInterfaceDescription.
+$(O)/gen/interface.c: docs/io.practice.Staff.varlink
+	@mkdir -p $(@D)
+	{ echo '#include "interface.h"'; echo 'const char staff_interface_description[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; echo ';'; } > $@
+$(O)/gen/interface.o: $(O)/gen/interface.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(O)/libcommon.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
@@ -65,9 +73,11 @@ $(O)/libstaffd.a: $(STAFFD_OBJS)
 $(O)/libstaffctl.a: $(STAFFCTL_OBJS)
 	$(AR) rcs $@ $^
 
-$(O)/staffd: $(O)/staffd/main.o $(O)/libstaffd.a $(O)/libcommon.a
+$(O)/bin/staffd: $(O)/staffd/main.o $(O)/libstaffd.a $(O)/libcommon.a
+	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
-$(O)/staffctl: $(O)/staffctl/main.o $(O)/libstaffctl.a $(O)/libcommon.a
+$(O)/bin/staffctl: $(O)/staffctl/main.o $(O)/libstaffctl.a $(O)/libcommon.a
+	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(O)/tests/unit/%: $(O)/tests/unit/%.o $(O)/libstaffd.a $(O)/libstaffctl.a $(O)/libcommon.a
@@ -124,8 +134,8 @@ run: all
 		-e 's|@MAIL_COMMAND@|$(CURDIR)/tools/mail-to-dir $(RUN_DIR)/mail|' \
 		conf/staffd-run.conf.in > $(RUN_DIR)/staffd.conf
 	@echo "staffd: socket $(RUN_DIR)/staffd.sock; in another terminal:"
-	@echo "  export STAFFD_SOCKET=$(RUN_DIR)/staffd.sock; $(CURDIR)/$(O)/staffctl status"
-	$(O)/staffd --config $(RUN_DIR)/staffd.conf
+	@echo "  export STAFFD_SOCKET=$(RUN_DIR)/staffd.sock; $(CURDIR)/$(O)/bin/staffctl status"
+	$(O)/bin/staffd --config $(RUN_DIR)/staffd.conf
 
 clean:
 	rm -rf build build-san build-fuzz build-bench

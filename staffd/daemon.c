@@ -1,0 +1,156 @@
+/* Start-up, reload and shutdown of the daemon's long-lived state. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "secrets.h"
+#include "server.h"
+#include "store.h"
+#include "workpool.h"
+
+static void report_problem(const char *path, unsigned line, const char *message, void *userdata)
+{
+	(void)userdata;
+	if (line)
+		log_error("%s:%u: %s", path, line, message);
+	else
+		log_error("%s: %s", path, message);
+}
+
+int load_config(struct config *c, const char *path)
+{
+	int r = config_defaults(c);
+
+	if (r < 0)
+		return r;
+	if (!path)
+		return 0;
+	r = config_load(c, path, report_problem, NULL);
+	if (r == -ENOENT && strcmp(path, STAFFD_DEFAULT_CONFIG) == 0)
+		return 0;	/* no file: every default */
+	if (r < 0 && r != -EINVAL)
+		log_error("%s: %s", path, strerror(-r));
+	return r;
+}
+
+/* Creates the last component of path with mode if missing; refuses a state
+ * directory others can read. */
+static int ensure_dir(const char *path, mode_t mode, bool private)
+{
+	struct stat st;
+
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
+		return -errno;
+	if (stat(path, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (private && (st.st_mode & 077) && chmod(path, mode) < 0)
+		return -errno;
+	return 0;
+}
+
+static int socket_parent(const char *path)
+{
+	char *dir = strdup(path), *slash;
+	int r = 0;
+
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		r = ensure_dir(dir, 0755, false);
+	}
+	free(dir);
+	return r;
+}
+
+int daemon_start(struct daemon *d, const char *config_path)
+{
+	char keypath[4096];
+	int poolfd, r;
+
+	d->config_path = config_path;
+	r = load_config(&d->config, config_path);
+	if (r < 0)
+		return r;
+	r = ensure_dir(d->config.state_dir, 0700, true);
+	if (r < 0) {
+		log_error("state directory %s: %s", d->config.state_dir, strerror(-r));
+		return r;
+	}
+	snprintf(keypath, sizeof(keypath), "%s/staffd.key", d->config.state_dir);
+	r = keys_load(keypath, &d->keys);
+	if (r < 0) {
+		log_error("key file %s: %s", keypath,
+			  r == -EPERM ? "readable by others: it must be mode 0600" : strerror(-r));
+		return r;
+	}
+	r = store_open(d->config.state_dir, d->config.map_size, &d->store);
+	if (r < 0) {
+		log_error("database in %s: %s", d->config.state_dir, strerror(-r));
+		return r;
+	}
+	r = server_new(d, &d->server);
+	if (r < 0)
+		return r;
+	r = workpool_new(d->config.hash_workers, d->config.hash_queue, &d->pool, &poolfd);
+	if (r == 0)
+		r = server_watch_pool(d->server, poolfd);
+	if (r < 0)
+		return r;
+	r = socket_parent(d->config.socket_path);
+	if (r == 0)
+		r = server_listen(d->server, d->config.socket_path, ENDPOINT_STAFF);
+	if (r < 0) {
+		log_error("socket %s: %s", d->config.socket_path, strerror(-r));
+		return r;
+	}
+	log_info("serving %s", d->config.socket_path);
+	sd_notify(0, "READY=1\nSTATUS=Serving the staff directory");
+	return 0;
+}
+
+void daemon_stop(struct daemon *d)
+{
+	sd_notify(0, "STOPPING=1");
+	/* Workers first: their done steps may still need the server and store. */
+	workpool_free(d->pool);
+	server_free(d->server);
+	store_close(d->store);
+	keys_free(d->keys);
+	config_free(&d->config);
+}
+
+void daemon_reload(struct daemon *d)
+{
+	struct config fresh;
+
+	sd_notify(0, "RELOADING=1");
+	if (load_config(&fresh, d->config_path) < 0) {
+		log_error("reload: %s has errors; keeping the running configuration", d->config_path);
+		config_free(&fresh);
+		sd_notify(0, "READY=1");
+		return;
+	}
+	if (strcmp(fresh.state_dir, d->config.state_dir) != 0 || strcmp(fresh.socket_path, d->config.socket_path) != 0)
+		log_warning("reload: state_dir and socket take effect at the next start");
+	/* Everything else is read per request. */
+	free(fresh.state_dir);
+	free(fresh.socket_path);
+	fresh.state_dir = d->config.state_dir;
+	fresh.socket_path = d->config.socket_path;
+	d->config.state_dir = NULL;
+	d->config.socket_path = NULL;
+	config_free(&d->config);
+	d->config = fresh;
+	log_info("configuration reloaded from %s", d->config_path);
+	sd_notify(0, "READY=1");
+}

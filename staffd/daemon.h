@@ -1,0 +1,31 @@
+/* What every request handler can reach: the daemon's long-lived state. */
+#ifndef DAEMON_H
+#define DAEMON_H
+
+#include "config.h"
+
+struct store;
+struct keys;
+struct workpool;
+struct server;
+
+struct daemon {
+	struct config config;
+	const char *config_path;
+	struct store *store;
+	struct keys *keys;
+	struct workpool *pool;
+	struct server *server;
+};
+
+/* Defaults, then the file at path (a missing default file is no error). */
+int load_config(struct config *c, const char *path);
+
+/* Reads the configuration and opens state, keys, store, pool and sockets. */
+int daemon_start(struct daemon *d, const char *config_path);
+void daemon_stop(struct daemon *d);
+
+/* SIGHUP: reads the configuration again, keeping the old one if the new is bad. */
+void daemon_reload(struct daemon *d);
+
+#endif

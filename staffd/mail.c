@@ -1,0 +1,99 @@
+/* Running the configured mail and SMS commands. posix_spawn, because the
+ * daemon has threads and fork() would copy their locks. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+#include "mail.h"
+
+extern char **environ;
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int wait_bounded(pid_t pid, unsigned timeout_s, int *status)
+{
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+	unsigned long waited_ms = 0;
+
+	for (;;) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+		if (r == pid)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (waited_ms >= timeout_s * 1000UL) {
+			kill(pid, SIGKILL);
+			waitpid(pid, status, 0);
+			return -ETIMEDOUT;
+		}
+		nanosleep(&tick, NULL);
+		waited_ms += 10;
+	}
+}
+
+int command_feed(const char *command, const char *arg, const char *input, unsigned timeout_s, const char **why)
+{
+	posix_spawn_file_actions_t fa;
+	char *argv[] = { "sh", "-c", NULL, "sh", NULL, NULL };
+	int pipefd[2], status = 0, r;
+	sigset_t none;
+	posix_spawnattr_t attr;
+	pid_t pid;
+
+	argv[2] = (char *)command;
+	argv[4] = (char *)arg;
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		*why = "cannot create a pipe";
+		return -errno;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[0], STDIN_FILENO);
+	posix_spawnattr_init(&attr);
+	/* The loop thread blocks SIGTERM/SIGHUP for signalfd; the child must not inherit that. */
+	sigemptyset(&none);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+	r = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	close(pipefd[0]);
+	if (r != 0) {
+		close(pipefd[1]);
+		*why = "cannot start the command";
+		return -r;
+	}
+	write_all(pipefd[1], input, strlen(input));
+	close(pipefd[1]);
+	r = wait_bounded(pid, timeout_s, &status);
+	if (r == -ETIMEDOUT) {
+		*why = "the command did not finish in time";
+		return r;
+	}
+	if (r < 0) {
+		*why = "cannot wait for the command";
+		return r;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		*why = "the command failed";
+		return -EIO;
+	}
+	return 0;
+}

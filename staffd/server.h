@@ -1,0 +1,44 @@
+/* Listening sockets, connections and the request loop. */
+#ifndef SERVER_H
+#define SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct daemon;
+struct server;
+struct conn;
+struct varlink_call;
+struct call;
+
+enum endpoint {
+	ENDPOINT_STAFF,		/* io.practice.Staff */
+	ENDPOINT_USERDB,	/* io.systemd.UserDatabase */
+};
+
+int server_new(struct daemon *d, struct server **ret);
+void server_free(struct server *s);
+
+/* Binds and listens on a Unix socket path (mode 0666: callers are told apart by SO_PEERCRED). */
+int server_listen(struct server *s, const char *path, enum endpoint kind);
+
+/* Runs until SIGTERM or SIGINT; finishes calls in flight first. */
+int server_run(struct server *s);
+
+/* What the dispatcher needs of a connection. */
+int conn_send(struct conn *c, const char *buf, size_t len);
+void conn_ref(struct conn *c);
+void conn_unref(struct conn *c);
+uid_t conn_uid(const struct conn *c);
+pid_t conn_pid(const struct conn *c);
+/* The call of c has finished: the next queued frame may be read. */
+void conn_call_done(struct conn *c);
+/* Streaming: call_resume(call) runs once the output backlog has drained. */
+void conn_set_stream(struct conn *c, struct call *call);
+bool conn_backlogged(const struct conn *c);
+
+/* The worker pool's eventfd joins the loop. */
+int server_watch_pool(struct server *s, int fd);
+
+#endif

@@ -1,0 +1,72 @@
+/* The staff directory's LMDB environment: the only file that sees LMDB types. */
+#ifndef STORE_H
+#define STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+enum store_db {
+	DB_META,		/* "practice", counters, allocation state */
+	DB_USERS,		/* username -> user record (JSON) */
+	DB_EMAILS,		/* lower-cased email -> username */
+	DB_UIDS,		/* uid (4 bytes, big-endian) -> username */
+	DB_LOCATIONS,		/* name -> location (JSON) */
+	DB_ROLES,		/* name -> role (JSON) */
+	DB_TOKENS,		/* keyed hash of a code -> token (JSON) */
+	DB_AUDIT,		/* seq (8 bytes, big-endian) -> audit record (JSON) */
+	DB_AUDIT_BY_USER,	/* username NUL seq -> "" */
+	DB_COUNT_
+};
+
+struct store;
+struct txn;
+
+/* Opens (creating if needed) the environment in the existing directory dir. */
+int store_open(const char *dir, size_t map_size, struct store **ret);
+void store_close(struct store *s);
+
+int store_begin(struct store *s, bool write, struct txn **ret);
+/* Commits, or aborts and returns the transaction's first error; frees t either way. */
+int store_commit(struct txn *t);
+void store_abort(struct txn *t);
+
+/*
+ * Lookups and changes. -ENOENT (not found) and -EEXIST (no_overwrite on an
+ * existing key) are results; any other failure also sticks to the
+ * transaction so that store_commit refuses it.
+ */
+int store_get(struct txn *t, enum store_db db, const void *key, size_t klen, const void **val, size_t *vlen);
+int store_put(struct txn *t, enum store_db db, const void *key, size_t klen, const void *val, size_t vlen,
+	      bool no_overwrite);
+int store_del(struct txn *t, enum store_db db, const void *key, size_t klen);
+
+int store_get_json(struct txn *t, enum store_db db, const char *key, json_t **ret);
+int store_put_json(struct txn *t, enum store_db db, const char *key, const json_t *val);
+int store_put_json_key(struct txn *t, enum store_db db, const void *key, size_t klen, const json_t *val);
+
+/*
+ * Calls visit for each entry whose key is >= from (from NULL: the first
+ * key), in key order or, with reverse, from the last key <= from down.
+ * visit returns 0 to go on, > 0 to stop (store_scan returns that value)
+ * or < 0 for an error (returned as is).
+ */
+typedef int (*store_visit_fn)(const void *key, size_t klen, const void *val, size_t vlen, void *userdata);
+int store_scan(struct txn *t, enum store_db db, const void *from, size_t fromlen, bool reverse,
+	       store_visit_fn visit, void *userdata);
+
+int store_count(struct txn *t, enum store_db db, size_t *ret);
+
+/* Writes a compacted, consistent copy of the environment to fd. */
+int store_copy_fd(struct store *s, int fd);
+
+/* Bytes the data file occupies on disk. */
+int store_size(struct store *s, uint64_t *ret);
+
+/* Big-endian integer keys, so that LMDB's byte order is numeric order. */
+void store_be64(uint64_t v, unsigned char out[8]);
+uint64_t store_from_be64(const unsigned char in[8]);
+void store_be32(uint32_t v, unsigned char out[4]);
+
+#endif
