@@ -25,7 +25,9 @@ struct json_field {
  * with name NULL), that each present field has its type and that required
  * fields are present. Returns 0, -ENOENT for a missing required field,
  * -EPROTO for an unknown field or -EINVAL for a wrong type, and points
- * *bad at the offending field's name.
+ * *bad at the offending field's name (valid as long as obj and spec are).
+ * A string containing NUL counts as a wrong type. When obj is not an
+ * object the result is -EINVAL and *bad is "".
  */
 int json_fields_check(const json_t *obj, const struct json_field *spec, const char **bad);
 
