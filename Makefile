@@ -34,11 +34,12 @@ endif
 LDFLAGS += -pthread -Wl,-z,relro,-z,now
 
 LIBS := -llmdb -lsodium -ljansson -lsystemd -lzxcvbn
-TEST_LIBS := -lcmocka
+TEST_LIBS := -lcmocka -lpam
 
 LIB_SRCS := $(wildcard lib/*.c)
 STAFFD_SRCS := $(filter-out staffd/main.c,$(wildcard staffd/*.c))
 STAFFCTL_SRCS := $(filter-out staffctl/main.c,$(wildcard staffctl/*.c))
+PAM_SRCS := $(wildcard pam_practice/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
 MAN_SRCS := $(wildcard docs/man/*.scd)
@@ -46,11 +47,12 @@ MAN_SRCS := $(wildcard docs/man/*.scd)
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
 STAFFD_OBJS := $(STAFFD_SRCS:%.c=$(O)/%.o) $(O)/gen/interface.o
 STAFFCTL_OBJS := $(STAFFCTL_SRCS:%.c=$(O)/%.o)
+PAM_OBJS := $(PAM_SRCS:%.c=$(O)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/unit/%)
 REPLAY_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/tests/fuzz/replay-%)
 MANS := $(MAN_SRCS:docs/man/%.scd=$(O)/man/%)
 
-PROGRAMS := $(O)/bin/staffd $(O)/bin/staffctl
+PROGRAMS := $(O)/bin/staffd $(O)/bin/staffctl $(if $(PAM_SRCS),$(O)/pam_practice.so)
 
 all: $(PROGRAMS) $(MANS)
 
@@ -72,6 +74,14 @@ $(O)/libstaffd.a: $(STAFFD_OBJS)
 	$(AR) rcs $@ $^
 $(O)/libstaffctl.a: $(STAFFCTL_OBJS)
 	$(AR) rcs $@ $^
+$(O)/libpampractice.a: $(PAM_OBJS)
+	$(AR) rcs $@ $^
+
+# The PAM module exports only pam_sm_* (version script); it carries its own
+# copy of the client code and nothing of the daemon.
+$(O)/pam_practice.so: $(PAM_OBJS) $(LIB_OBJS) pam_practice/pam_practice.map
+	$(CC) $(LDFLAGS) -shared -Wl,--version-script=pam_practice/pam_practice.map -Wl,--no-undefined \
+		-o $@ $(PAM_OBJS) $(LIB_OBJS) -ljansson -lpam
 
 $(O)/bin/staffd: $(O)/staffd/main.o $(O)/libstaffd.a $(O)/libcommon.a
 	@mkdir -p $(@D)
@@ -80,7 +90,7 @@ $(O)/bin/staffctl: $(O)/staffctl/main.o $(O)/libstaffctl.a $(O)/libcommon.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(O)/tests/unit/%: $(O)/tests/unit/%.o $(O)/libstaffd.a $(O)/libstaffctl.a $(O)/libcommon.a
+$(O)/tests/unit/%: $(O)/tests/unit/%.o $(O)/libstaffd.a $(O)/libstaffctl.a $(if $(PAM_SRCS),$(O)/libpampractice.a) $(O)/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
 
 # Fuzz targets double as corpus replayers: tests/fuzz/replay.c supplies main().
@@ -94,11 +104,19 @@ $(O)/man/%: docs/man/%.scd
 	@mkdir -p $(@D)
 	scdoc < $< > $@
 
-tests: $(UNIT_BINS) $(REPLAY_BINS)
+# A raw Varlink client for the integration tests.
+$(O)/tests/vcall: $(O)/tests/tools/vcall.o $(O)/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# Drives the PAM module in-process with a scripted conversation.
+$(O)/tests/pam-driver: $(O)/tests/pam/pam-driver.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lpam
+
+tests: $(UNIT_BINS) $(REPLAY_BINS) $(O)/tests/vcall $(if $(wildcard tests/pam/pam-driver.c),$(O)/tests/pam-driver)
 
 # Runs every test once against the binaries in $(O).
 test: all tests
-	O=$(O) tests/run
+	O=$(O) SAN=$(SAN) tests/run
 
 deps:
 	tools/install-deps

@@ -72,6 +72,19 @@ static int socket_parent(const char *path)
 	return r;
 }
 
+/* A hash of a random password made with the configured parameters. */
+static int daemon_make_dummy_hash(struct daemon *d)
+{
+	unsigned char pw[16];
+	int r;
+
+	randombytes_buf(pw, sizeof(pw));
+	r = crypto_pwhash_str_alg(d->dummy_hash, (const char *)pw, sizeof(pw), d->config.opslimit, d->config.memlimit,
+				  crypto_pwhash_ALG_ARGON2ID13);
+	sodium_memzero(pw, sizeof(pw));
+	return r == 0 ? 0 : -ENOMEM;
+}
+
 int daemon_start(struct daemon *d, const char *config_path)
 {
 	char keypath[4096];
@@ -98,6 +111,9 @@ int daemon_start(struct daemon *d, const char *config_path)
 		log_error("database in %s: %s", d->config.state_dir, strerror(-r));
 		return r;
 	}
+	r = daemon_make_dummy_hash(d);
+	if (r < 0)
+		return r;
 	r = server_new(d, &d->server);
 	if (r < 0)
 		return r;
@@ -151,6 +167,8 @@ void daemon_reload(struct daemon *d)
 	d->config.socket_path = NULL;
 	config_free(&d->config);
 	d->config = fresh;
+	if (daemon_make_dummy_hash(d) < 0)
+		log_warning("reload: cannot make a hash with the new Argon2id parameters");
 	log_info("configuration reloaded from %s", d->config_path);
 	sd_notify(0, "READY=1");
 }

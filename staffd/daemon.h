@@ -2,6 +2,7 @@
 #ifndef DAEMON_H
 #define DAEMON_H
 
+#include <sodium.h>
 #include "config.h"
 
 struct store;
@@ -16,6 +17,8 @@ struct daemon {
 	struct keys *keys;
 	struct workpool *pool;
 	struct server *server;
+	/* Verified for unknown users, so that their refusal takes as long as a wrong password. */
+	char dummy_hash[crypto_pwhash_STRBYTES];
 };
 
 /* Defaults, then the file at path (a missing default file is no error). */

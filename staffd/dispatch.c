@@ -24,6 +24,7 @@
 enum access {
 	ANYONE,		/* any peer */
 	SELF,		/* an administrator, or the staff user named by "username" */
+	OWN,		/* root, or the staff user named by "username": never another admin */
 	ADMIN,		/* root or an active, unlocked staff administrator */
 	ROOT,		/* uid 0 only */
 };
@@ -108,6 +109,34 @@ static const struct method staff_methods[] = {
 				       { "pin", JF_STRING, true, false },
 				       { NULL, 0, false, false } } },
 	{ "ForgotPassword", method_forgot_password, ANYONE, WRITES | NEEDS_PRACTICE, USERNAME_ONLY },
+	{ "Authenticate", method_authenticate, OWN, NEEDS_PRACTICE,
+	  (const struct json_field[]){ { "username", JF_STRING, true, false },
+				       { "secret", JF_STRING, true, false },
+				       { "codeword", JF_STRING, false, true },
+				       { "require_codeword", JF_BOOL, false, true },
+				       { "pin", JF_BOOL, false, true },
+				       { "service", JF_STRING, false, true },
+				       { "tty", JF_STRING, false, true },
+				       { "rhost", JF_STRING, false, true },
+				       { NULL, 0, false, false } } },
+	{ "CheckAccount", method_check_account, SELF, NEEDS_PRACTICE,
+	  (const struct json_field[]){ { "username", JF_STRING, true, false },
+				       { "location", JF_STRING, false, true },
+				       { "require", JF_STRING, false, true },
+				       { NULL, 0, false, false } } },
+	{ "ChangePassword", method_change_password, OWN, NEEDS_PRACTICE,
+	  (const struct json_field[]){ { "username", JF_STRING, true, false },
+				       { "old_password", JF_STRING, false, true },
+				       { "grant", JF_STRING, false, true },
+				       { "new_password", JF_STRING, true, false },
+				       { "service", JF_STRING, false, true },
+				       { "tty", JF_STRING, false, true },
+				       { "rhost", JF_STRING, false, true },
+				       { NULL, 0, false, false } } },
+	{ "PolicyCheck", method_policy_check, ANYONE, 0,
+	  (const struct json_field[]){ { "password", JF_STRING, true, false },
+				       { "username", JF_STRING, false, true },
+				       { NULL, 0, false, false } } },
 	{ "CodewordShow", method_codeword_show, ADMIN, NEEDS_PRACTICE, NONE },
 	{ "CodewordRotate", method_codeword_rotate, ADMIN, WRITES | NEEDS_PRACTICE,
 	  (const struct json_field[]){ { "codeword", JF_STRING, false, true }, { NULL, 0, false, false } } },
@@ -351,8 +380,11 @@ static bool allowed(const struct call *c, enum access access)
 	case ADMIN:
 		return c->who.admin;
 	case SELF:
+	case OWN:
 		target = json_get_str(c->params, "username");
-		return c->who.admin || (c->who.username[0] && target && strcmp(target, c->who.username) == 0);
+		if (access == SELF ? c->who.admin : c->who.root)
+			return true;
+		return c->who.username[0] && target && strcmp(target, c->who.username) == 0;
 	}
 	return false;
 }

@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,9 +60,17 @@ int command_feed(const char *command, const char *arg, const char *input, unsign
 	posix_spawnattr_t attr;
 	pid_t pid;
 
-	argv[2] = (char *)command;
+	char *line = NULL;
+
+	/* The argument goes to the command as "$1": never through the shell's parser. */
+	if (arg && asprintf(&line, "%s \"$1\"", command) < 0) {
+		*why = "out of memory";
+		return -ENOMEM;
+	}
+	argv[2] = line ? line : (char *)command;
 	argv[4] = (char *)arg;
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		free(line);
 		*why = "cannot create a pipe";
 		return -errno;
 	}
@@ -74,6 +84,7 @@ int command_feed(const char *command, const char *arg, const char *input, unsign
 	r = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
+	free(line);
 	close(pipefd[0]);
 	if (r != 0) {
 		close(pipefd[1]);

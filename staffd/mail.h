@@ -4,7 +4,8 @@
 #define MAIL_H
 
 /*
- * Runs `/bin/sh -c command` (with arg appended as "$1" when not NULL),
+ * Runs `/bin/sh -c command` (with arg, when not NULL, passed to it as its
+ * last argument without going through the shell's parser),
  * writes input to its standard input and waits at most timeout_s seconds.
  * Returns 0 when it exits 0; otherwise a negative errno and, in *why
  * (static), what went wrong.

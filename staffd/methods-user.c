@@ -347,8 +347,6 @@ int method_user_deactivate(struct call *c)
 		return r;
 	if (status_is(old, "inactive"))
 		r = call_state(c, "%s is already deactivated", str(old, "username"));
-	else if (status_is(old, "pending"))
-		r = call_state(c, "%s has not activated the account yet: use cancel-invite", str(old, "username"));
 	else if (strcmp(str(old, "username"), c->who.username) == 0)
 		r = call_state(c, "administrators cannot deactivate their own account");
 	if (r < 0) {
@@ -358,9 +356,10 @@ int method_user_deactivate(struct call *c)
 	rec = json_deep_copy(old);
 	json_object_set_new(rec, "status", json_string("inactive"));
 	json_object_set_new(rec, "deactivated", json_integer((json_int_t)time(NULL)));
+	/* A pending user's invitation is cancelled with it. */
 	r = void_token(c, rec);
 	if (r == 0)
-		r = save(c, old, rec, "user.deactivate", NULL);
+		r = save(c, old, rec, "user.deactivate", status_is(old, "pending") ? "invitation cancelled" : NULL);
 	json_decref(old);
 	json_decref(rec);
 	return r;

@@ -43,6 +43,12 @@ int method_user_cancel_invite(struct call *c);
 int method_user_set_pin(struct call *c);
 int method_forgot_password(struct call *c);
 
+/* methods-auth.c */
+int method_authenticate(struct call *c);
+int method_check_account(struct call *c);
+int method_change_password(struct call *c);
+int method_policy_check(struct call *c);
+
 /* methods-audit.c */
 int method_audit_list(struct call *c);
 int method_audit_verify(struct call *c);
