@@ -422,6 +422,7 @@ int method_authenticate(struct call *c)
 			goto refuse;
 		}
 		strcpy(a->hash, hash);
+		a->outcome = OUT_MISMATCH;	/* the worker upgrades it to OUT_VERIFIED */
 	}
 	json_decref(rec);
 	return auth_submit(c, a);
