@@ -12,7 +12,9 @@
  * folding only.
  *
  * The password is never copied except into sodium_malloc'd scratch memory
- * (the short probes given to zxcvbn), which sodium_free wipes.
+ * (the pieces of it handed to zxcvbn on their own), which sodium_free wipes.
+ * zxcvbn itself reverses the password into a heap buffer that it overwrites
+ * before freeing it.
  */
 #include "policy.h"
 
@@ -147,14 +149,17 @@ static void scan_characters(const char *password, unsigned repeats, struct facts
 	}
 }
 
-/* abc, 123 or cba: letters (in any case) or digits whose codes step by one in one direction. */
-static bool has_sequence(const char *password, unsigned len)
+/*
+ * abc, 123 or cba: letters (in any case) or digits whose codes step by one
+ * in one direction. No letter is one code away from a digit.
+ */
+static bool has_sequence(const char *password, unsigned min_run)
 {
 	const unsigned char *p = (const unsigned char *)password;
 	int prev = -1, dir = 0;
 	unsigned run = 0;
 
-	if (len == 0)
+	if (min_run == 0)
 		return false;
 	for (; *p; p++) {
 		unsigned char c = fold(*p);
@@ -167,7 +172,7 @@ static bool has_sequence(const char *password, unsigned len)
 		}
 		cur = c;
 		step = cur - prev;
-		if (prev >= 0 && (step == 1 || step == -1) && is_ascii_digit(c) == is_ascii_digit((uint32_t)prev)) {
+		if (prev >= 0 && (step == 1 || step == -1)) {
 			run = step == dir ? run + 1 : 2;
 			dir = step;
 		} else {
@@ -175,7 +180,7 @@ static bool has_sequence(const char *password, unsigned len)
 			dir = 0;
 		}
 		prev = cur;
-		if (run >= len)
+		if (run >= min_run)
 			return true;
 	}
 	return false;
@@ -211,12 +216,12 @@ static size_t utf8_chars_n(const char *s, size_t n)
 	return chars;
 }
 
-/* The personal values worth looking for: username, names, email local part. */
+/*
+ * The personal values worth looking for (username, names, email local part),
+ * NUL-terminated and NULL-ended as zxcvbn's user dictionary wants them.
+ */
 struct personal_words {
-	const char *word[4];
-	size_t len[4];
 	size_t n;
-	/* NUL-terminated copies for zxcvbn's user dictionary (not secret). */
 	char *copy[4];
 	const char *dict[5];
 };
@@ -230,8 +235,6 @@ static int personal_add(struct personal_words *w, const char *s, size_t len)
 	copy = strndup(s, len);
 	if (!copy)
 		return -ENOMEM;
-	w->word[w->n] = s;
-	w->len[w->n] = len;
 	w->copy[w->n] = copy;
 	w->dict[w->n] = copy;
 	w->n++;
@@ -272,7 +275,7 @@ out:
 static bool has_personal(const char *password, size_t bytes, const struct personal_words *w)
 {
 	for (size_t i = 0; i < w->n; i++)
-		if (contains_folded(password, bytes, w->word[i], w->len[i]))
+		if (contains_folded(password, bytes, w->copy[i], strlen(w->copy[i])))
 			return true;
 	return false;
 }

@@ -411,9 +411,11 @@ static void test_personal_short_values(void **state)
 	const struct password_config *cfg = &f->c.password;
 	struct policy_person p = { .username = "al", .first_name = "Al", .last_name = "Li", .email = "al@x.example" };
 	struct policy_person zoe = { .username = NULL, .first_name = "Zo\xc3\xab", .last_name = NULL, .email = NULL };
+	struct policy_person ze = { .username = NULL, .first_name = "Z\xc3\xa9", .last_name = NULL, .email = NULL };
 
-	/* Values under three characters are not looked for. */
+	/* Values under three characters are not looked for, however many bytes they take. */
 	expect(cfg, "Al!Li#Kq7vR2m", &p, "");
+	expect(cfg, "Kq7#Z\xc3\xa9!2mxP", &ze, "");
 	/* Three characters in four bytes are. */
 	expect(cfg, "Kq7#ZO\xc3\xab!2mx", &zoe, "personal");
 }
