@@ -16,8 +16,15 @@
 #include "users.h"
 #include "validate.h"
 
+/* Optional fields: stored only when set, shown as null when not. */
+static const char *const optional_fields[] = {
+	"locked_at", "primary_location", "primary_provider", "npi", "dea", "taxonomy", "ncsbn_id", "degree",
+	"specialty", "care_team_role", "cell_phone", "home_phone", "bio", "activated", "last_login",
+	"last_login_service", "last_login_tty", "last_login_host", "last_password_change", "deactivated", NULL,
+};
+
 /* Fields clients never see. */
-static const char *const secret_fields[] = { "password_hash", "password_history", "pin_hash", "token", NULL };
+static const char *const secret_fields[] = { "password_hash", "password_history", "pin_hash", "token", "grant", NULL };
 
 const struct json_field user_input_fields[] = {
 	{ "username", JF_STRING, false, false },
@@ -197,6 +204,10 @@ json_t *user_public(const json_t *rec)
 			    token ? json_incref(json_object_get(token, "expires")) : json_null());
 	for (size_t i = 0; secret_fields[i]; i++)
 		json_object_del(pub, secret_fields[i]);
+	json_object_del(pub, "forgot_at");
+	for (size_t i = 0; optional_fields[i]; i++)
+		if (!json_object_get(pub, optional_fields[i]))
+			json_object_set_new(pub, optional_fields[i], json_null());
 	return pub;
 }
 
@@ -293,7 +304,7 @@ static int set_checked_string(struct call *c, json_t *rec, const char *field, co
 	const char *why;
 
 	if (json_is_null(value)) {
-		json_object_set_new(rec, field, json_null());
+		json_object_del(rec, field);
 		return 0;
 	}
 	if (check(json_string_value(value), &why) < 0)
@@ -407,7 +418,7 @@ static int set_primary_location(struct call *c, json_t *rec, const json_t *value
 	int r;
 
 	if (json_is_null(value)) {
-		json_object_set_new(rec, "primary_location", json_null());
+		json_object_del(rec, "primary_location");
 		return 0;
 	}
 	r = location_exists(c, json_string_value(value));
@@ -444,7 +455,7 @@ static int set_primary_provider(struct call *c, json_t *rec, const json_t *value
 	int r;
 
 	if (json_is_null(value)) {
-		json_object_set_new(rec, "primary_provider", json_null());
+		json_object_del(rec, "primary_provider");
 		return 0;
 	}
 	if (strcmp(name, str(rec, "username")) == 0)
@@ -598,7 +609,7 @@ int user_apply_input(struct call *c, json_t *rec, const json_t *input, bool crea
 			return call_invalid(c, "dea", "dea %s", why);
 		json_object_set(rec, "dea", dea);
 	} else if (dea)
-		json_object_set_new(rec, "dea", json_null());
+		json_object_del(rec, "dea");
 	else if (str(rec, "dea") && json_object_get(input, "last_name") &&
 		 validate_dea(str(rec, "dea"), str(rec, "last_name"), &why) < 0)
 		return call_invalid(c, "last_name", "last_name no longer matches the DEA number: dea %s", why);

@@ -653,7 +653,7 @@ static void test_paths(void **state)
 	buf[0] = '/';
 	buf[300] = '\0';
 	{
-		char text2[400];
+		char text2[600];
 
 		snprintf(text2, sizeof(text2), "[daemon]\nstate_dir = %s\n", buf);
 		assert_int_equal(load(f, text2), 0);
