@@ -155,9 +155,38 @@ run: all
 	@echo "  export STAFFD_SOCKET=$(RUN_DIR)/staffd.sock; $(CURDIR)/$(O)/bin/staffctl status"
 	$(O)/bin/staffd --config $(RUN_DIR)/staffd.conf
 
+# Debian keeps PAM modules in the multiarch directory of the C library.
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+PAMDIR ?= /lib/$(MULTIARCH)/security
+BINDIR = $(PREFIX)/bin
+SBINDIR = $(PREFIX)/sbin
+MANDIR = $(PREFIX)/share/man
+DATADIR = $(PREFIX)/share/staffd
+DOCDIR = $(PREFIX)/share/doc/staffd
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(PAMDIR) \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR) \
+		$(DESTDIR)$(DOCDIR)/examples/pam.d $(DESTDIR)$(SYSCONFDIR)/staffd
+	install -m 0755 $(O)/bin/staffd $(DESTDIR)$(SBINDIR)/staffd
+	install -m 0755 $(O)/bin/staffctl $(DESTDIR)$(BINDIR)/staffctl
+	$(if $(PAM_SRCS),install -m 0644 $(O)/pam_practice.so $(DESTDIR)$(PAMDIR)/pam_practice.so)
+	for m in $(MANS); do n=$${m##*/}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${n##*.}/$$n; done
+	install -m 0644 docs/io.practice.Staff.varlink $(DESTDIR)$(DATADIR)/io.practice.Staff.varlink
+	for f in conf/pam.d/*; do [ -f "$$f" ] && install -m 0644 "$$f" $(DESTDIR)$(DOCDIR)/examples/pam.d/; done; true
+	# The administrator's configuration is never overwritten.
+	test -e $(DESTDIR)$(SYSCONFDIR)/staffd/staffd.conf || \
+		install -m 0644 conf/staffd.conf $(DESTDIR)$(SYSCONFDIR)/staffd/staffd.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/staffd $(DESTDIR)$(BINDIR)/staffctl $(DESTDIR)$(PAMDIR)/pam_practice.so
+	for m in $(MANS); do n=$${m##*/}; rm -f $(DESTDIR)$(MANDIR)/man$${n##*.}/$$n; done
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+	@echo "kept $(DESTDIR)$(SYSCONFDIR)/staffd/staffd.conf and the state directory"
+
 clean:
 	rm -rf build build-san build-fuzz build-bench
 
-.PHONY: all tests test deps check fuzz fuzz-build bench run clean
+.PHONY: all tests test deps check fuzz fuzz-build bench run install uninstall clean
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
