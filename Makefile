@@ -190,3 +190,6 @@ clean:
 .PHONY: all tests test deps check fuzz fuzz-build bench run install uninstall clean
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
+
+# Test objects are not intermediates to throw away: keep them for incremental builds.
+.SECONDARY:
