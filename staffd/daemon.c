@@ -72,6 +72,62 @@ static int socket_parent(const char *path)
 	return r;
 }
 
+/*
+ * Sockets passed by systemd are told apart by FileDescriptorName ("staff",
+ * "userdb"); whatever was not passed is bound here, unless turned off.
+ */
+static int open_sockets(struct daemon *d)
+{
+	char **names = NULL;
+	bool have_staff = false, have_userdb = false;
+	int n, r = 0;
+
+	n = sd_listen_fds_with_names(1, &names);
+	if (n < 0) {
+		log_error("socket activation: %s", strerror(-n));
+		return n;
+	}
+	for (int i = 0; i < n; i++) {
+		int fd = SD_LISTEN_FDS_START + i;
+		bool userdb = names && names[i] && strcmp(names[i], "userdb") == 0;
+
+		if (r == 0 && sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) <= 0)
+			r = -EINVAL;
+		if (r == 0)
+			r = server_adopt(d->server, fd, userdb ? ENDPOINT_USERDB : ENDPOINT_STAFF);
+		if (r < 0)
+			log_error("socket %d (%s) passed by systemd: %s", fd, names && names[i] ? names[i] : "?",
+				  strerror(-r));
+		*(userdb ? &have_userdb : &have_staff) = true;
+	}
+	for (int i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
+	if (r < 0)
+		return r;
+	if (!have_staff) {
+		r = socket_parent(d->config.socket_path);
+		if (r == 0)
+			r = server_listen(d->server, d->config.socket_path, ENDPOINT_STAFF);
+		if (r < 0) {
+			log_error("socket %s: %s", d->config.socket_path, strerror(-r));
+			return r;
+		}
+	}
+	log_info("serving %s", d->config.socket_path);
+	if (!have_userdb && d->config.userdb_socket && *d->config.userdb_socket) {
+		r = socket_parent(d->config.userdb_socket);
+		if (r == 0)
+			r = server_listen(d->server, d->config.userdb_socket, ENDPOINT_USERDB);
+		if (r < 0) {
+			log_error("userdb socket %s: %s", d->config.userdb_socket, strerror(-r));
+			return r;
+		}
+		log_info("serving user records on %s", d->config.userdb_socket);
+	}
+	return 0;
+}
+
 /* A hash of a random password made with the configured parameters. */
 static int daemon_make_dummy_hash(struct daemon *d)
 {
@@ -122,14 +178,9 @@ int daemon_start(struct daemon *d, const char *config_path)
 		r = server_watch_pool(d->server, poolfd);
 	if (r < 0)
 		return r;
-	r = socket_parent(d->config.socket_path);
-	if (r == 0)
-		r = server_listen(d->server, d->config.socket_path, ENDPOINT_STAFF);
-	if (r < 0) {
-		log_error("socket %s: %s", d->config.socket_path, strerror(-r));
+	r = open_sockets(d);
+	if (r < 0)
 		return r;
-	}
-	log_info("serving %s", d->config.socket_path);
 	sd_notify(0, "READY=1\nSTATUS=Serving the staff directory");
 	return 0;
 }

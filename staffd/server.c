@@ -198,6 +198,31 @@ fail:
 	return r;
 }
 
+int server_adopt(struct server *s, int fd, enum endpoint kind)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct listener *l;
+	int flags;
+
+	if (s->nlisteners == MAX_LISTENERS)
+		return -ENOSPC;
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return -errno;
+	l = &s->listeners[s->nlisteners];
+	l->w.kind = W_LISTENER;
+	l->fd = fd;
+	l->endpoint = kind;
+	l->path = NULL;	/* systemd owns the socket file */
+	ev.data.ptr = l;
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		l->fd = -1;
+		return -errno;
+	}
+	s->nlisteners++;
+	return 0;
+}
+
 static void conn_update_events(struct conn *c)
 {
 	struct epoll_event ev = { 0 };

@@ -23,6 +23,9 @@ void server_free(struct server *s);
 /* Binds and listens on a Unix socket path (mode 0666: callers are told apart by SO_PEERCRED). */
 int server_listen(struct server *s, const char *path, enum endpoint kind);
 
+/* Serves a socket systemd passed (socket activation); the file stays systemd's. */
+int server_adopt(struct server *s, int fd, enum endpoint kind);
+
 /* Runs until SIGTERM or SIGINT; finishes calls in flight first. */
 int server_run(struct server *s);
 
