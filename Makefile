@@ -145,11 +145,14 @@ bench: deps
 	O=build-bench bench/run
 
 RUN_DIR ?= $(CURDIR)/run
+# USERDB=yes (as root) also serves staff as OS users through nss-systemd while it runs.
+RUN_USERDB := $(if $(filter yes,$(USERDB)),/run/systemd/userdb/io.practice.staff)
 run: all
 	@mkdir -p $(RUN_DIR)
-	@test -f $(RUN_DIR)/staffd.conf || sed -e 's|@STATE_DIR@|$(RUN_DIR)/state|' \
+	@sed -e 's|@STATE_DIR@|$(RUN_DIR)/state|' \
 		-e 's|@SOCKET@|$(RUN_DIR)/staffd.sock|' \
 		-e 's|@MAIL_COMMAND@|$(CURDIR)/tools/mail-to-dir $(RUN_DIR)/mail|' \
+		-e 's|@USERDB_SOCKET@|$(RUN_USERDB)|' \
 		conf/staffd-run.conf.in > $(RUN_DIR)/staffd.conf
 	@echo "staffd: socket $(RUN_DIR)/staffd.sock; in another terminal:"
 	@echo "  export STAFFD_SOCKET=$(RUN_DIR)/staffd.sock; $(CURDIR)/$(O)/bin/staffctl status"

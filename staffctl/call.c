@@ -1,6 +1,5 @@
 /* Talking to staffd: connection, calls, and what failures mean to the user. */
 #include <errno.h>
-#include <stdalign.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -8,6 +7,7 @@
 #include <sodium.h>
 
 #include "client.h"
+#include "json-wipe.h"
 #include "json-fields.h"
 #include "staff-protocol.h"
 #include "staffctl.h"
@@ -457,35 +457,7 @@ int ctl_set_new(struct ctl *ctl, json_t *obj, const char *key, json_t *v)
  * Every jansson block carries its size in front so that it can be wiped
  * when freed: codes and code words in replies then leave no copy behind.
  */
-#define WIPE_HEADER (alignof(max_align_t) > sizeof(size_t) ? alignof(max_align_t) : sizeof(size_t))
-
-static void *wipe_malloc(size_t n)
-{
-	unsigned char *p;
-
-	if (n > SIZE_MAX - WIPE_HEADER)
-		return NULL;
-	p = malloc(n + WIPE_HEADER);
-	if (!p)
-		return NULL;
-	memcpy(p, &n, sizeof(n));
-	return p + WIPE_HEADER;
-}
-
-static void wipe_free(void *q)
-{
-	unsigned char *p;
-	size_t n;
-
-	if (!q)
-		return;
-	p = (unsigned char *)q - WIPE_HEADER;
-	memcpy(&n, p, sizeof(n));
-	sodium_memzero(p, n + WIPE_HEADER);
-	free(p);
-}
-
 void ctl_json_wipe_on_free(void)
 {
-	json_set_alloc_funcs(wipe_malloc, wipe_free);
+	json_wipe_install();
 }

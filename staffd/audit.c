@@ -7,6 +7,7 @@
 #include <time.h>
 #include <sodium.h>
 
+#include "json-wipe.h"
 #include "audit.h"
 #include "store.h"
 
@@ -30,7 +31,7 @@ static int record_hash(const json_t *record, const unsigned char prev[HASH_BYTES
 	crypto_generichash_update(&st, prev, HASH_BYTES);
 	crypto_generichash_update(&st, (const unsigned char *)text, strlen(text));
 	crypto_generichash_final(&st, out, HASH_BYTES);
-	free(text);
+	json_text_free(text);
 	return 0;
 }
 
@@ -125,7 +126,7 @@ int audit_append(struct txn *t, const struct audit_event *e, json_t **ret)
 	}
 	store_be64(last.seq + 1, key);
 	r = store_put(t, DB_AUDIT, key, sizeof(key), text, strlen(text), true);
-	free(text);
+	json_text_free(text);
 	if (r == 0)
 		r = index_user(t, e->target, last.seq + 1);
 	if (r == 0 && e->actor && (!e->target || strcmp(e->actor, e->target) != 0))

@@ -70,6 +70,7 @@ enum kind {
 	K_SOCKET_OPT,		/* as K_SOCKET, or "" for off */
 	K_COMMAND,		/* char *, free text, "" for off */
 	K_LINE,			/* char *, one non-empty line without control characters */
+	K_USER,			/* char *, a user name, or "" for none */
 };
 
 struct key {
@@ -92,6 +93,7 @@ static const struct key keys[] = {
 	{ SEC_DAEMON, "uid_max", K_UINT, OFF(uid_max), 1000, 2147483646 },
 	{ SEC_DAEMON, "home_base", K_PATH, OFF(home_base), 0, 0 },
 	{ SEC_DAEMON, "shell", K_PATH, OFF(shell), 0, 0 },
+	{ SEC_DAEMON, "user", K_USER, OFF(user), 0, 0 },
 
 	{ SEC_MAIL, "mail_command", K_COMMAND, OFF(mail_command), 0, 0 },
 	{ SEC_MAIL, "mail_from", K_LINE, OFF(mail_from), 0, 0 },
@@ -143,7 +145,7 @@ struct parser {
 
 static bool is_string_kind(enum kind k)
 {
-	return k == K_PATH || k == K_SOCKET || k == K_SOCKET_OPT || k == K_COMMAND || k == K_LINE;
+	return k == K_PATH || k == K_SOCKET || k == K_SOCKET_OPT || k == K_COMMAND || k == K_LINE || k == K_USER;
 }
 
 static void *field(struct config *c, const struct key *k)
@@ -265,6 +267,19 @@ static bool has_control(const char *s)
 	return false;
 }
 
+/* The names useradd and systemd-sysusers accept: no leading digit or '-'. */
+static bool valid_user_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 32 || isdigit((unsigned char)s[0]) || s[0] == '-' || s[0] == '.')
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' && *s != '.')
+			return false;
+	return true;
+}
+
 static int set_string(char **dst, const char *value)
 {
 	char *dup = strdup(value);
@@ -316,6 +331,10 @@ static void describe_rule(const struct key *k, char *buf, size_t size)
 		break;
 	case K_COMMAND:
 		snprintf(buf, size, "must be a command line");
+		break;
+	case K_USER:
+		snprintf(buf, size, "must be a user name (letters, digits, '_', '-' and '.', at most 32, not starting "
+			 "with a digit, '-' or '.'), or empty to stay root");
 		break;
 	}
 }
@@ -374,6 +393,10 @@ static int store_value(struct config *c, const struct key *k, const char *value)
 			return -EINVAL;
 		return set_string(field(c, k), value);
 	case K_COMMAND:
+		return set_string(field(c, k), value);
+	case K_USER:
+		if (value[0] != '\0' && !valid_user_name(value))
+			return -EINVAL;
 		return set_string(field(c, k), value);
 	}
 	return -EINVAL;
@@ -455,6 +478,7 @@ int config_defaults(struct config *c)
 	    (r = set_string(&t.userdb_socket, DEFAULT_USERDB_SOCKET)) < 0 ||
 	    (r = set_string(&t.home_base, "/home")) < 0 ||
 	    (r = set_string(&t.shell, "/bin/bash")) < 0 ||
+	    (r = set_string(&t.user, "staffd")) < 0 ||
 	    (r = set_string(&t.mail_command, "/usr/sbin/sendmail -t -i")) < 0 ||
 	    (r = set_string(&t.mail_from, "staffd")) < 0 ||
 	    (r = set_string(&t.sms_command, "")) < 0)

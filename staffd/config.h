@@ -32,6 +32,7 @@ struct config {
 	unsigned uid_max;		/* uid_max = 29999 */
 	char *home_base;		/* home_base = /home */
 	char *shell;			/* shell = /bin/bash */
+	char *user;			/* user = staffd: run as this user when started as root ("" = stay root) */
 	/* [mail] */
 	char *mail_command;		/* mail_command = /usr/sbin/sendmail -t -i ("" = off) */
 	char *mail_from;		/* mail_from = staffd (From: header) */

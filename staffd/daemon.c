@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <systemd/sd-daemon.h>
 
 #include "daemon.h"
@@ -12,6 +14,7 @@
 #include "secrets.h"
 #include "server.h"
 #include "store.h"
+#include "userdb.h"
 #include "workpool.h"
 
 static void report_problem(const char *path, unsigned line, const char *message, void *userdata)
@@ -39,13 +42,19 @@ int load_config(struct config *c, const char *path)
 	return r;
 }
 
-/* Creates the last component of path with mode if missing; refuses a state
- * directory others can read. */
-static int ensure_dir(const char *path, mode_t mode, bool private)
+/* Creates the last component of path with mode if missing (then *created is
+ * set); refuses a state directory others can read. */
+static int ensure_dir(const char *path, mode_t mode, bool private, bool *created)
 {
 	struct stat st;
 
-	if (mkdir(path, mode) < 0 && errno != EEXIST)
+	if (mkdir(path, mode) == 0) {
+		/* The daemon's umask (077) must not narrow a socket directory others traverse. */
+		if (chmod(path, mode) < 0)
+			return -errno;
+		if (created)
+			*created = true;
+	} else if (errno != EEXIST)
 		return -errno;
 	if (stat(path, &st) < 0)
 		return -errno;
@@ -56,9 +65,12 @@ static int ensure_dir(const char *path, mode_t mode, bool private)
 	return 0;
 }
 
-static int socket_parent(const char *path)
+/* The directory holding a socket; *created_dir gets it (malloc'd) when
+ * staffd made it, so that it can remove it again at exit. */
+static int socket_parent(const char *path, char **created_dir)
 {
 	char *dir = strdup(path), *slash;
+	bool created = false;
 	int r = 0;
 
 	if (!dir)
@@ -66,10 +78,20 @@ static int socket_parent(const char *path)
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = '\0';
-		r = ensure_dir(dir, 0755, false);
+		r = ensure_dir(dir, 0755, false, &created);
 	}
-	free(dir);
+	if (r == 0 && created && created_dir)
+		*created_dir = dir;
+	else
+		free(dir);
 	return r;
+}
+
+static void set_userdb_service(struct daemon *d, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	snprintf(d->userdb_service, sizeof(d->userdb_service), "%s", slash ? slash + 1 : path);
 }
 
 /*
@@ -95,6 +117,12 @@ static int open_sockets(struct daemon *d)
 			r = -EINVAL;
 		if (r == 0)
 			r = server_adopt(d->server, fd, userdb ? ENDPOINT_USERDB : ENDPOINT_STAFF);
+		if (r == 0 && userdb) {
+			struct sockaddr_un sa;
+			socklen_t len = sizeof(sa);
+			if (getsockname(fd, (struct sockaddr *)&sa, &len) == 0 && sa.sun_path[0])
+				set_userdb_service(d, sa.sun_path);
+		}
 		if (r < 0)
 			log_error("socket %d (%s) passed by systemd: %s", fd, names && names[i] ? names[i] : "?",
 				  strerror(-r));
@@ -106,7 +134,7 @@ static int open_sockets(struct daemon *d)
 	if (r < 0)
 		return r;
 	if (!have_staff) {
-		r = socket_parent(d->config.socket_path);
+		r = socket_parent(d->config.socket_path, NULL);
 		if (r == 0)
 			r = server_listen(d->server, d->config.socket_path, ENDPOINT_STAFF);
 		if (r < 0) {
@@ -116,16 +144,44 @@ static int open_sockets(struct daemon *d)
 	}
 	log_info("serving %s", d->config.socket_path);
 	if (!have_userdb && d->config.userdb_socket && *d->config.userdb_socket) {
-		r = socket_parent(d->config.userdb_socket);
+		r = socket_parent(d->config.userdb_socket, &d->created_userdb_dir);
 		if (r == 0)
 			r = server_listen(d->server, d->config.userdb_socket, ENDPOINT_USERDB);
 		if (r < 0) {
 			log_error("userdb socket %s: %s", d->config.userdb_socket, strerror(-r));
 			return r;
 		}
+		set_userdb_service(d, d->config.userdb_socket);
 		log_info("serving user records on %s", d->config.userdb_socket);
 	}
 	return 0;
+}
+
+/* Brings a database written by an earlier version up to date. */
+static int daemon_migrate(struct daemon *d)
+{
+	struct txn *t = NULL;
+	const void *v;
+	size_t n;
+	int r;
+
+	r = store_begin(d->store, true, &t);
+	if (r < 0)
+		return r;
+	/* Roles and the administrators' group need gids once staff are OS users. */
+	r = store_get(t, DB_META, "practice", strlen("practice"), &v, &n);
+	if (r == 0)
+		r = userdb_ensure_gids(t, &d->config);
+	if (r == -ENOENT) {
+		store_abort(t);
+		return 0;
+	}
+	if (r < 0) {
+		store_abort(t);
+		log_error("database upgrade: %s", strerror(-r));
+		return r;
+	}
+	return store_commit(t);
 }
 
 /* A hash of a random password made with the configured parameters. */
@@ -150,7 +206,7 @@ int daemon_start(struct daemon *d, const char *config_path)
 	r = load_config(&d->config, config_path);
 	if (r < 0)
 		return r;
-	r = ensure_dir(d->config.state_dir, 0700, true);
+	r = ensure_dir(d->config.state_dir, 0700, true, NULL);
 	if (r < 0) {
 		log_error("state directory %s: %s", d->config.state_dir, strerror(-r));
 		return r;
@@ -167,6 +223,9 @@ int daemon_start(struct daemon *d, const char *config_path)
 		log_error("database in %s: %s", d->config.state_dir, strerror(-r));
 		return r;
 	}
+	r = daemon_migrate(d);
+	if (r < 0)
+		return r;
 	r = daemon_make_dummy_hash(d);
 	if (r < 0)
 		return r;
@@ -193,6 +252,10 @@ void daemon_stop(struct daemon *d)
 	server_free(d->server);
 	store_close(d->store);
 	keys_free(d->keys);
+	/* Leave /run/systemd/userdb as it was if staffd made it (fails while others use it). */
+	if (d->created_userdb_dir)
+		rmdir(d->created_userdb_dir);
+	free(d->created_userdb_dir);
 	config_free(&d->config);
 }
 

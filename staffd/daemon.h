@@ -19,6 +19,8 @@ struct daemon {
 	struct server *server;
 	/* Verified for unknown users, so that their refusal takes as long as a wrong password. */
 	char dummy_hash[crypto_pwhash_STRBYTES];
+	char *created_userdb_dir;	/* removed at exit */
+	char userdb_service[108];	/* the userdb socket's file name: the "service" callers name */
 };
 
 /* Defaults, then the file at path (a missing default file is no error). */

@@ -19,6 +19,7 @@
 #include "methods.h"
 #include "server.h"
 #include "store.h"
+#include "userdb.h"
 #include "users.h"
 
 enum access {
@@ -200,6 +201,7 @@ int call_fail(struct call *c, const char *name, json_t *params)
 	return CALL_REFUSED;
 }
 
+__attribute__((format(printf, 4, 0)))
 static int fail_field(struct call *c, const char *name, const char *field, const char *fmt, va_list ap)
 {
 	char msg[512];
@@ -511,8 +513,8 @@ void dispatch_call(struct daemon *d, struct conn *conn, enum endpoint endpoint, 
 	vc->method = NULL;
 	vc->parameters = NULL;
 
-	if (endpoint != ENDPOINT_STAFF) {
-		r = call_fail(c, "org.varlink.service.InterfaceNotFound", json_pack("{s:s}", "interface", c->method));
+	if (endpoint == ENDPOINT_USERDB) {
+		r = userdb_dispatch(c);
 	} else {
 		m = find_method(c->method, &error);
 		if (!m)

@@ -13,6 +13,7 @@
 #include "staff-protocol.h"
 #include "config.h"
 #include "daemon.h"
+#include "json-wipe.h"
 #include "log.h"
 #include "server.h"
 
@@ -109,6 +110,10 @@ int main(int argc, char **argv)
 	prctl(PR_SET_DUMPABLE, 0);
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
+	/* Should anything in this process (or a mail command it starts) look up a
+	 * user, nss-systemd must not ask this very daemon and wait on itself. */
+	setenv("SYSTEMD_BYPASS_USERDB", "io.practice.staff", 1);
+	json_wipe_install();
 	log_setup();
 	if (sodium_init() < 0) {
 		log_error("libsodium failed to initialise");

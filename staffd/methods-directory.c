@@ -3,10 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json-wipe.h"
 #include "call.h"
 #include "daemon.h"
 #include "methods.h"
 #include "store.h"
+#include "userdb.h"
 #include "users.h"
 #include "validate.h"
 
@@ -34,7 +36,7 @@ int method_location_add(struct call *c)
 		json_object_set_new(loc, "address", json_string(address));
 	text = json_dumps(loc, JSON_COMPACT);
 	r = text ? store_put(c->txn, DB_LOCATIONS, name, strlen(name), text, strlen(text), true) : -ENOMEM;
-	free(text);
+	json_text_free(text);
 	if (r == -EEXIST)
 		r = call_conflict(c, "name", "a location named %s already exists", name);
 	if (r == 0)
@@ -215,17 +217,73 @@ static int load_role(struct call *c, const char *name, json_t **ret)
 	return r == -ENOENT ? no_such(c, "NoSuchRole", name) : r;
 }
 
+struct group_clash {
+	const char *group;
+	char *holder;
+};
+
+static int find_group_clash(const void *key, size_t klen, const void *val, size_t vlen, void *userdata)
+{
+	struct group_clash *g = userdata;
+	json_t *role = json_loadb(val, vlen, 0, NULL);
+	char group[64];
+	int r = 0;
+
+	(void)key;
+	(void)klen;
+	if (!role)
+		return -EBADMSG;
+	if (userdb_role_group(json_string_value(json_object_get(role, "name")), group, sizeof(group)) == 0 &&
+	    strcmp(group, g->group) == 0) {
+		g->holder = strdup(json_string_value(json_object_get(role, "name")));
+		r = 1;
+	}
+	json_decref(role);
+	return r;
+}
+
+/* Each role is an OS group practice-<role> (userdb.c): the name must make a distinct, valid one. */
+static int check_role_group(struct call *c, const char *name)
+{
+	struct group_clash g = { NULL, NULL };
+	char group[64];
+	int r;
+
+	if (userdb_role_group(name, group, sizeof(group)) < 0)
+		return call_invalid(c, "name",
+				    "role name must have a letter or digit and make a group name practice-... of at most 32 characters");
+	if (strcmp(group, USERDB_ADMINS_GROUP) == 0)
+		return call_conflict(c, "name", "role name would make the group %s, which is the administrators' group",
+				     group);
+	g.group = group;
+	r = store_scan(c->txn, DB_ROLES, NULL, 0, false, find_group_clash, &g);
+	if (r > 0) {
+		r = call_conflict(c, "name", "role name would make the group %s, like the role %s", group,
+				  g.holder ? g.holder : "?");
+		free(g.holder);
+	}
+	return r < 0 ? r : 0;
+}
+
 int method_role_add(struct call *c)
 {
 	const char *name = json_get_str(c->params, "name"), *copy_of = json_get_str(c->params, "copy_of");
 	json_t *perms = json_object_get(c->params, "permissions"), *source = NULL, *role, *all;
 	const char *why;
+	uint32_t gid;
 	char *text;
 	int r;
 
 	if (validate_label(name, &why) < 0)
 		return call_invalid(c, "name", "role name %s", why);
 	if (perms && !json_is_null(perms) && (r = check_permissions(c, perms)) < 0)
+		return r;
+	if ((r = check_role_group(c, name)) < 0)
+		return r;
+	r = user_allocate_uid(c->txn, &c->daemon->config, &gid);
+	if (r == -ENOSPC)
+		return call_state(c, "no free id left between uid_min and uid_max for the role's group");
+	if (r < 0)
 		return r;
 	all = json_array();
 	if (copy_of) {
@@ -239,11 +297,12 @@ int method_role_add(struct call *c)
 	}
 	if (perms && json_is_array(perms))
 		json_array_extend(all, perms);
-	role = json_pack("{s:s,s:o,s:b}", "name", name, "permissions", normalize_permissions(all), "system", 0);
+	role = json_pack("{s:s,s:o,s:b,s:I}", "name", name, "permissions", normalize_permissions(all), "system", 0, "gid",
+			 (json_int_t)gid);
 	json_decref(all);
 	text = json_dumps(role, JSON_COMPACT);
 	r = text ? store_put(c->txn, DB_ROLES, name, strlen(name), text, strlen(text), true) : -ENOMEM;
-	free(text);
+	json_text_free(text);
 	if (r == -EEXIST)
 		r = call_conflict(c, "name", "a role named %s already exists", name);
 	if (r == 0)
@@ -340,7 +399,7 @@ static int edit_role(struct call *c, bool grant)
 	if (r == 0) {
 		char *list = json_dumps(perms, JSON_COMPACT);
 		r = audit_call(c, grant ? "role.grant" : "role.revoke", name, list);
-		free(list);
+		json_text_free(list);
 	}
 	if (r == 0)
 		return call_reply(c, json_pack("{s:o}", "role", role));

@@ -16,6 +16,7 @@
 #include "roles.h"
 #include "secrets.h"
 #include "store.h"
+#include "userdb.h"
 #include "users.h"
 #include "validate.h"
 #include "workpool.h"
@@ -101,6 +102,8 @@ int method_init(struct call *c)
 	r = practice ? practice_set_codeword(c->txn, c->daemon->keys, practice, codeword) : -ENOMEM;
 	if (r == 0)
 		r = roles_create_predefined(c->txn);
+	if (r == 0)
+		r = userdb_ensure_gids(c->txn, &c->daemon->config);
 	if (r == 0)
 		r = user_allocate_uid(c->txn, &c->daemon->config, &uid);
 	if (r == -ENOSPC)

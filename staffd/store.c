@@ -4,6 +4,7 @@
 #include <string.h>
 #include <lmdb.h>
 
+#include "json-wipe.h"
 #include "store.h"
 
 static const char *const db_names[DB_COUNT_] = {
@@ -204,7 +205,7 @@ int store_put_json_key(struct txn *t, enum store_db db, const void *key, size_t 
 	if (!buf)
 		return stick(t, -ENOMEM);
 	r = store_put(t, db, key, klen, buf, strlen(buf), false);
-	free(buf);
+	json_text_free(buf);
 	return r;
 }
 

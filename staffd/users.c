@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json-wipe.h"
 #include "json-fields.h"
 #include "call.h"
 #include "config.h"
@@ -177,7 +178,7 @@ int user_put(struct txn *t, const json_t *old, const json_t *rec)
 	if (!buf)
 		return -ENOMEM;
 	r = store_put(t, DB_USERS, username, strlen(username), buf, strlen(buf), old == NULL);
-	free(buf);
+	json_text_free(buf);
 	if (r < 0)
 		return r;
 	if (!old) {
