@@ -14,6 +14,8 @@ SOCK=$T/staffd.sock
 MAILDIR=$T/mail
 export STAFFD_SOCKET=$SOCK
 STAFFD_PID=
+# Other processes a test starts (a second staffd): cleanup stops them.
+EXTRA_PIDS=
 tests_run=0
 tests_failed=0
 
@@ -22,7 +24,7 @@ write_config() {
 [daemon]
 state_dir = $T/state
 socket = $SOCK
-userdb_socket =
+userdb_socket = ${USERDB_SOCKET:-}
 ${EXTRA_DAEMON_CONFIG:-}
 [mail]
 mail_command = $TOPDIR/tools/mail-to-dir $MAILDIR
@@ -57,6 +59,12 @@ stop_daemon() {
 }
 
 cleanup() {
+	local p
+	for p in $EXTRA_PIDS; do
+		kill -TERM "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	EXTRA_PIDS=
 	stop_daemon
 	rm -rf "$T"
 }
@@ -138,6 +146,139 @@ activate() {
 setup_practice() {
 	vcall io.practice.Staff.Init '{"practice":"Riverside Family Clinic","admin":{"username":"amy","email":"amy@riverside.example","first_name":"Amy","last_name":"Admin"},"codeword":"maple harbor"}' >/dev/null &&
 		vcall io.practice.Staff.LocationAdd '{"name":"Main","address":"12 River St"}' >/dev/null
+}
+
+# ---- more helpers ----
+
+# start_extra_daemon CONF: a second staffd on CONF (its own state_dir and
+# socket); sets EXTRA_STAFFD_PID once its socket is there. cleanup stops it.
+start_extra_daemon() {
+	local conf=$1 sock
+	sock=$(sed -n 's/^socket = //p' "$conf")
+	"$STAFFD" --config "$conf" >> "$conf.log" 2>&1 &
+	EXTRA_STAFFD_PID=$!
+	EXTRA_PIDS="$EXTRA_PIDS $EXTRA_STAFFD_PID"
+	for _ in $(seq 1 100); do
+		[ -S "$sock" ] && return 0
+		kill -0 "$EXTRA_STAFFD_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "# second staffd did not start:" >&2
+	sed 's/^/# /' "$conf.log" >&2
+	return 1
+}
+
+stop_extra_daemon() {
+	local pid=$1 p rest=
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	for p in $EXTRA_PIDS; do [ "$p" = "$pid" ] || rest="$rest $p"; done
+	EXTRA_PIDS=$rest
+}
+
+# derive_config DIR [KEY VALUE]...: a copy of the test's configuration with
+# its state_dir and socket under DIR and each KEY's line set to VALUE
+# (KEY must already be in the file: a second line would be a duplicate key).
+# Prints the new file's name.
+derive_config() {
+	local dir=$1 conf=$1/staffd.conf
+	shift
+	mkdir -p "$dir"
+	sed -e "s|^state_dir = .*|state_dir = $dir/state|" -e "s|^socket = .*|socket = $dir/staffd.sock|" \
+		"$T/staffd.conf" > "$conf"
+	while [ $# -ge 2 ]; do
+		grep -q "^$1 = " "$conf" || { echo "# derive_config: no $1 in the configuration" >&2; return 1; }
+		sed -i "s|^$1 = .*|$1 = $2|" "$conf"
+		shift 2
+	done
+	echo "$conf"
+}
+
+# as_uid UID CMD...: CMD as uid and gid UID, without supplementary groups.
+as_uid() {
+	local uid=$1
+	shift
+	setpriv --reuid="$uid" --regid="$uid" --clear-groups -- "$@"
+}
+
+# user_field USER FIELD: one field of USER's record as the daemon has it.
+user_field() { vcall io.practice.Staff.UserShow "{\"username\":\"$1\"}" | jq -r ".parameters.user.$2"; }
+
+# add_staff USER ROLE [STAFFCTL OPTIONS]...: a pending staff member named
+# after USER, at the first location unless options say otherwise.
+add_staff() {
+	local user=$1 role=$2
+	shift 2
+	"$STAFFCTL" user add "$user" --email "$user@riverside.example" --first "${user^}" --last Tester \
+		--role "$role" "$@" >/dev/null
+}
+
+# wrong_logins USER N: N sign-ins with a wrong password, as root.
+wrong_logins() {
+	local i
+	for i in $(seq 1 "$2"); do
+		vcall io.practice.Staff.Authenticate "{\"username\":\"$1\",\"secret\":\"Wrong-Guess-$i\"}" >/dev/null
+	done
+	return 0
+}
+
+# check_rejected CODE REGEX DESC CMD...: CMD exits with CODE, says something
+# matching REGEX, and the user count and audit length do not change.
+check_rejected() {
+	local want=$1 re=$2 desc=$3 out rc before after
+	shift 3
+	before=$(snapshot)
+	out=$("$@" 2>&1)
+	rc=$?
+	after=$(snapshot)
+	if [ "$rc" -ne "$want" ]; then
+		fail "$desc" "exit $rc, wanted $want: $out"
+	elif ! printf '%s' "$out" | grep -Eq -- "$re"; then
+		fail "$desc" "no /$re/ in: $out"
+	elif [ "$before" != "$after" ]; then
+		fail "$desc" "staff/audit went from $before to $after: $out"
+	else
+		pass "$desc"
+	fi
+}
+
+# pty_session OUT CMD [PROMPT ANSWER]...: runs the shell command CMD on a
+# terminal (script(1)), typing each ANSWER once PROMPT has appeared; what the
+# terminal showed goes to OUT and CMD's exit status to PTY_RC.
+pty_session() {
+	local out=$1 cmd=$2 fifo=$T/pty.$$ spid fd prompt n
+	shift 2
+	: > "$out"
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	script -qec "$cmd" /dev/null < "$fifo" > "$out" 2>&1 &
+	spid=$!
+	exec {fd}> "$fifo"
+	while [ $# -ge 2 ]; do
+		prompt=$1
+		n=0
+		until grep -qF -- "$prompt" "$out"; do
+			n=$((n + 1))
+			if [ "$n" -gt 200 ] || ! kill -0 "$spid" 2>/dev/null; then
+				break
+			fi
+			sleep 0.05
+		done
+		# The prompt is out; give the reader a moment to turn echo off.
+		sleep 0.1
+		printf '%s\r' "$2" >&"$fd"
+		shift 2
+	done
+	# Keep the terminal open until the command is done: an early EOF would be typed as ^D.
+	n=0
+	while kill -0 "$spid" 2>/dev/null && [ "$n" -lt 200 ]; do
+		n=$((n + 1))
+		sleep 0.05
+	done
+	exec {fd}>&-
+	wait "$spid"
+	PTY_RC=$?
+	rm -f "$fifo"
 }
 
 write_config
