@@ -83,7 +83,7 @@ check_grep "^uid=$uid\(jdoe\)" "lookups work for an unprivileged caller" \
 ctl user deactivate jdoe >/dev/null
 rec=$(uvcall io.systemd.UserDatabase.GetUserRecord "{\"userName\":\"jdoe\",\"service\":\"$SERVICE\"}")
 check_eq true "$(jget "$rec" .parameters.record.locked)" "a deactivated user is a locked record"
-check_grep '"NoRecordFound"' "a deactivated user belongs to no group" \
+check_grep 'UserDatabase.NoRecordFound"' "a deactivated user belongs to no group" \
 	uvcall --more io.systemd.UserDatabase.GetMemberships "{\"userName\":\"jdoe\",\"service\":\"$SERVICE\"}"
 
 # The interface as USER_GROUP_API specifies it.
