@@ -12,6 +12,7 @@
 #include "daemon.h"
 #include "invite.h"
 #include "methods.h"
+#include "policy.h"
 #include "practice.h"
 #include "roles.h"
 #include "secrets.h"
@@ -176,47 +177,13 @@ int method_codeword_rotate(struct call *c)
 	return r;
 }
 
-static json_t *rule(const char *name, const char *description)
-{
-	return json_pack("{s:s,s:s}", "name", name, "description", description);
-}
-
 int method_policy_show(struct call *c)
 {
 	const struct password_config *p = &c->daemon->config.password;
-	json_t *rules = json_array();
-	char buf[160];
+	json_t *rules = policy_describe(p);
 
-	snprintf(buf, sizeof(buf), "at least %u characters and at most %u bytes", p->min_length, p->max_bytes);
-	json_array_append_new(rules, rule("length", buf));
-	if (p->require_upper)
-		json_array_append_new(rules, rule("upper", "at least one uppercase letter"));
-	if (p->require_lower)
-		json_array_append_new(rules, rule("lower", "at least one lowercase letter"));
-	if (p->require_digit)
-		json_array_append_new(rules, rule("digit", "at least one digit"));
-	if (p->require_special)
-		json_array_append_new(rules, rule("special", "at least one special character"));
-	if (p->reject_sequences) {
-		snprintf(buf, sizeof(buf), "no sequence of %u or more characters (abc, 123, cba)", p->reject_sequences);
-		json_array_append_new(rules, rule("sequence", buf));
-	}
-	if (p->reject_repeats) {
-		snprintf(buf, sizeof(buf), "no character repeated %u or more times (aaa)", p->reject_repeats);
-		json_array_append_new(rules, rule("repeat", buf));
-	}
-	if (p->reject_keyboard_walks)
-		json_array_append_new(rules, rule("keyboard", "no keyboard walks (qwerty, asdf, 1qaz)"));
-	if (p->reject_personal_info)
-		json_array_append_new(rules, rule("personal", "not the username, first or last name, or email"));
-	if (p->reject_common)
-		json_array_append_new(rules, rule("common", "not a common password"));
-	if (p->history) {
-		snprintf(buf, sizeof(buf), "not one of the last %u passwords", p->history);
-		json_array_append_new(rules, rule("history", buf));
-	}
-	snprintf(buf, sizeof(buf), "strength score of at least %u out of 4", p->min_score);
-	json_array_append_new(rules, rule("strength", buf));
+	if (!rules)
+		return -ENOMEM;
 	return call_reply(c, json_pack("{s:o,s:i,s:i}", "rules", rules, "min_score", (int)p->min_score, "history",
 				       (int)p->history));
 }

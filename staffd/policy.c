@@ -573,17 +573,55 @@ out:
 	return r;
 }
 
+static void history_description(unsigned history, char *buf, size_t len)
+{
+	if (history == 1)
+		snprintf(buf, len, "not the last password");
+	else
+		snprintf(buf, len, "not one of the last %u passwords", history);
+}
+
+json_t *policy_describe(const struct password_config *cfg)
+{
+	/* Facts that pass every rule: report() then gives each rule's description. */
+	struct facts f = { .chars = cfg->min_length, .upper = true, .lower = true, .digit = true, .special = true,
+			   .score = 4 };
+	json_t *rules = json_array(), *rule;
+	bool failed = false;
+	char desc[64];
+	size_t i;
+
+	if (!rules || report(cfg, &f, cfg->reject_personal_info, rules, &failed) < 0) {
+		json_decref(rules);
+		return NULL;
+	}
+	json_array_foreach(rules, i, rule)
+		json_object_del(rule, "ok");
+	if (cfg->history) {
+		history_description(cfg->history, desc, sizeof(desc));
+		/* Before "strength", which report() always adds last. */
+		json_array_insert_new(rules, json_array_size(rules) - 1,
+				      json_pack("{s:s,s:s}", "name", "history", "description", desc));
+	}
+	return rules;
+}
+
 void policy_add_history_failure(json_t *rules, unsigned history)
 {
 	char desc[64], msg[96];
 
 	if (!json_is_array(rules))
 		return;
-	snprintf(desc, sizeof(desc), "not one of the last %u passwords", history);
+	history_description(history, desc, sizeof(desc));
 	if (history == 1)
 		snprintf(msg, sizeof(msg), "Do not reuse your last password.");
 	else
 		snprintf(msg, sizeof(msg), "Do not reuse one of your last %u passwords.", history);
 	/* Nothing to report with: a missing entry still leaves the caller's refusal standing. */
-	(void)rule_add(rules, "history", desc, msg);
+	if (rule_add(rules, "history", desc, msg) == 0 && json_array_size(rules) > 1) {
+		/* Listed before "strength", as policy_describe() orders them. */
+		json_t *history = json_incref(json_array_get(rules, json_array_size(rules) - 1));
+		json_array_remove(rules, json_array_size(rules) - 1);
+		json_array_insert_new(rules, json_array_size(rules) - 1, history);
+	}
 }

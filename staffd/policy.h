@@ -27,6 +27,10 @@ struct policy_person {
 int policy_check(const struct password_config *cfg, const char *password, const struct policy_person *person,
 		 json_t **rules, int *score);
 
+/* Every enabled rule as {"name", "description"}, in the order policy_check
+ * reports them (history before strength); NULL when out of memory. */
+json_t *policy_describe(const struct password_config *cfg);
+
 /* Adds the failed "history" rule to a rules array built by policy_check. */
 void policy_add_history_failure(json_t *rules, unsigned history);
 

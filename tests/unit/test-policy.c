@@ -617,28 +617,77 @@ static void test_each_rule_can_be_disabled(void **state)
 
 /* --- history --- */
 
+/* The entry just before "strength", where the history rule is listed. */
+static json_t *before_strength(json_t *rules)
+{
+	size_t n = json_array_size(rules);
+
+	assert_true(n >= 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(rules, n - 1), "name")), "strength");
+	return json_array_get(rules, n - 2);
+}
+
 static void test_history_failure(void **state)
 {
 	struct fixture *f = *state;
 	struct result res;
-	json_t *last;
+	json_t *history;
 
 	run(&f->c.password, "Harbor!Violet27x", &f->person, &res, false);
 	assert_int_equal(res.r, 0);
 	policy_add_history_failure(res.rules, 5);
-	last = json_array_get(res.rules, json_array_size(res.rules) - 1);
-	assert_string_equal(json_string_value(json_object_get(last, "name")), "history");
-	assert_string_equal(json_string_value(json_object_get(last, "description")), "not one of the last 5 passwords");
-	assert_true(json_is_false(json_object_get(last, "ok")));
-	assert_string_equal(json_string_value(json_object_get(last, "message")),
+	history = before_strength(res.rules);
+	assert_string_equal(json_string_value(json_object_get(history, "name")), "history");
+	assert_string_equal(json_string_value(json_object_get(history, "description")), "not one of the last 5 passwords");
+	assert_true(json_is_false(json_object_get(history, "ok")));
+	assert_string_equal(json_string_value(json_object_get(history, "message")),
 			    "Do not reuse one of your last 5 passwords.");
+	json_decref(res.rules);
+
+	run(&f->c.password, "Harbor!Violet27x", &f->person, &res, false);
 	policy_add_history_failure(res.rules, 1);
-	last = json_array_get(res.rules, json_array_size(res.rules) - 1);
-	assert_string_equal(json_string_value(json_object_get(last, "message")), "Do not reuse your last password.");
+	history = before_strength(res.rules);
+	assert_string_equal(json_string_value(json_object_get(history, "description")), "not the last password");
+	assert_string_equal(json_string_value(json_object_get(history, "message")), "Do not reuse your last password.");
 	json_decref(res.rules);
 
 	/* Not an array: nothing happens. */
 	policy_add_history_failure(NULL, 5);
+}
+
+/* --- descriptions for PolicyShow --- */
+
+static void test_describe(void **state)
+{
+	static const char *const names[] = { "length", "upper", "lower", "digit", "special", "sequence",
+					     "repeat", "keyboard", "personal", "common", "history", "strength" };
+	struct fixture *f = *state;
+	struct result res;
+	json_t *rules, *rule;
+	size_t i;
+
+	rules = policy_describe(&f->c.password);
+	assert_non_null(rules);
+	assert_int_equal(json_array_size(rules), sizeof(names) / sizeof(names[0]));
+	json_array_foreach(rules, i, rule) {
+		assert_string_equal(json_string_value(json_object_get(rule, "name")), names[i]);
+		assert_non_null(json_string_value(json_object_get(rule, "description")));
+		assert_null(json_object_get(rule, "ok"));
+		assert_null(json_object_get(rule, "message"));
+	}
+	/* The same words policy_check uses. */
+	run(&f->c.password, "abc", &f->person, &res, false);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(rules, 5), "description")),
+			    json_string_value(json_object_get(json_array_get(res.rules, 5), "description")));
+	json_decref(res.rules);
+	json_decref(rules);
+
+	/* Disabled rules are left out. */
+	f->c.password.history = 0;
+	f->c.password.reject_common = false;
+	rules = policy_describe(&f->c.password);
+	assert_int_equal(json_array_size(rules), sizeof(names) / sizeof(names[0]) - 2);
+	json_decref(rules);
 }
 
 /* --- bad arguments --- */
@@ -691,6 +740,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_disabled_rules_are_omitted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_each_rule_can_be_disabled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_describe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_person_with_missing_fields, setup, teardown),
 	};
