@@ -11,6 +11,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "privdrop.h"
 #include "secrets.h"
 #include "server.h"
 #include "store.h"
@@ -197,13 +198,56 @@ static int daemon_make_dummy_hash(struct daemon *d)
 	return r == 0 ? 0 : -ENOMEM;
 }
 
+/*
+ * Started as root and not socket-activated (the unit starts staffd as its
+ * user already): the user to become once everything is open, looked up now,
+ * before any socket is served. *ret_uid stays 0 when staffd stays as it is.
+ */
+static int drop_target(const struct daemon *d, uid_t *ret_uid, gid_t *ret_gid)
+{
+	int r;
+
+	if (geteuid() != 0 || !*d->config.user || sd_listen_fds(0) > 0)
+		return 0;
+	r = privdrop_lookup(d->config.user, ret_uid, ret_gid);
+	if (r == -ESRCH)
+		log_error("user %s does not exist: create it (systemd-sysusers, or adduser --system %s) "
+			  "or set [daemon] user = (empty) to run as root", d->config.user, d->config.user);
+	else if (r < 0)
+		log_error("user %s: %s", d->config.user, r == -EPERM ? "is root or in group root" : strerror(-r));
+	return r;
+}
+
+static int drop_privileges(struct daemon *d, uid_t uid, gid_t gid)
+{
+	int r = privdrop_chown_state(d->config.state_dir, uid, gid);
+
+	if (r < 0) {
+		log_error("state directory %s: cannot give it to %s: %s", d->config.state_dir, d->config.user,
+			  strerror(-r));
+		return r;
+	}
+	r = privdrop_become(uid, gid);
+	if (r < 0) {
+		log_error("cannot run as %s: %s", d->config.user, strerror(-r));
+		return r;
+	}
+	log_info("running as user %s (uid %u)", d->config.user, (unsigned)uid);
+	return 0;
+}
+
 int daemon_start(struct daemon *d, const char *config_path)
 {
 	char keypath[4096];
+	uid_t uid = 0;
+	gid_t gid = 0;
 	int poolfd, r;
 
 	d->config_path = config_path;
 	r = load_config(&d->config, config_path);
+	if (r < 0)
+		return r;
+	r = drop_target(d, &uid, &gid);
 	if (r < 0)
 		return r;
 	r = ensure_dir(d->config.state_dir, 0700, true, NULL);
@@ -238,6 +282,8 @@ int daemon_start(struct daemon *d, const char *config_path)
 	if (r < 0)
 		return r;
 	r = open_sockets(d);
+	if (r == 0 && uid != 0)
+		r = drop_privileges(d, uid, gid);
 	if (r < 0)
 		return r;
 	sd_notify(0, "READY=1\nSTATUS=Serving the staff directory");

@@ -620,8 +620,8 @@ void policy_add_history_failure(json_t *rules, unsigned history)
 	/* Nothing to report with: a missing entry still leaves the caller's refusal standing. */
 	if (rule_add(rules, "history", desc, msg) == 0 && json_array_size(rules) > 1) {
 		/* Listed before "strength", as policy_describe() orders them. */
-		json_t *history = json_incref(json_array_get(rules, json_array_size(rules) - 1));
+		json_t *entry = json_incref(json_array_get(rules, json_array_size(rules) - 1));
 		json_array_remove(rules, json_array_size(rules) - 1);
-		json_array_insert_new(rules, json_array_size(rules) - 1, history);
+		json_array_insert_new(rules, json_array_size(rules) - 1, entry);
 	}
 }

@@ -10,7 +10,9 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
+#include <systemd/sd-daemon.h>
 
 #include "staff-protocol.h"
 #include "varlink.h"
@@ -26,7 +28,7 @@
 /* A streaming call produces more replies once the output backlog drops below this. */
 #define OUT_LOW_WATER (256 * 1024)
 
-enum watch_kind { W_LISTENER, W_CONN, W_SIGNAL, W_POOL };
+enum watch_kind { W_LISTENER, W_CONN, W_SIGNAL, W_POOL, W_WATCHDOG };
 
 struct watch {
 	enum watch_kind kind;
@@ -65,8 +67,8 @@ struct conn {
 struct server {
 	struct daemon *daemon;
 	int epfd;
-	struct watch sig_watch, pool_watch;
-	int sigfd, poolfd;
+	struct watch sig_watch, pool_watch, wd_watch;
+	int sigfd, poolfd, wdfd;
 	struct listener listeners[MAX_LISTENERS];
 	unsigned nlisteners;
 	struct conn *conns;
@@ -89,6 +91,7 @@ int server_new(struct daemon *d, struct server **ret)
 		return -ENOMEM;
 	s->daemon = d;
 	s->sigfd = -1;
+	s->wdfd = -1;
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (s->epfd < 0)
 		goto fail;
@@ -106,6 +109,7 @@ int server_new(struct daemon *d, struct server **ret)
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->sigfd, &ev) < 0)
 		goto fail;
 	s->pool_watch.kind = W_POOL;
+	s->wd_watch.kind = W_WATCHDOG;
 	*ret = s;
 	return 0;
 fail:
@@ -144,6 +148,8 @@ void server_free(struct server *s)
 		listener_close(s, &s->listeners[i]);
 	if (s->sigfd >= 0)
 		close(s->sigfd);
+	if (s->wdfd >= 0)
+		close(s->wdfd);
 	if (s->epfd >= 0)
 		close(s->epfd);
 	free(s);
@@ -566,10 +572,48 @@ static void server_signal(struct server *s)
 	}
 }
 
+/*
+ * With WatchdogSec= systemd sets WATCHDOG_USEC; a timer in this loop pings at
+ * half of it, so a loop that stops turning stops the pings and gets restarted.
+ */
+static int server_watchdog_start(struct server *s)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &s->wd_watch };
+	struct itimerspec its = { 0 };
+	uint64_t usec = 0, half;
+
+	if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
+		return 0;
+	half = usec / 2 ? usec / 2 : 1;
+	its.it_value.tv_sec = its.it_interval.tv_sec = (time_t)(half / 1000000);
+	its.it_value.tv_nsec = its.it_interval.tv_nsec = (long)(half % 1000000 * 1000);
+	s->wdfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (s->wdfd < 0 || timerfd_settime(s->wdfd, 0, &its, NULL) < 0 ||
+	    epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->wdfd, &ev) < 0) {
+		int r = -errno;
+
+		log_error("watchdog timer: %s", strerror(-r));
+		return r;
+	}
+	sd_notify(0, "WATCHDOG=1");
+	return 0;
+}
+
+static void server_watchdog_ping(struct server *s)
+{
+	uint64_t expirations;
+
+	if (read(s->wdfd, &expirations, sizeof(expirations)) == (ssize_t)sizeof(expirations))
+		sd_notify(0, "WATCHDOG=1");
+}
+
 int server_run(struct server *s)
 {
 	struct epoll_event events[64];
+	int r = server_watchdog_start(s);
 
+	if (r < 0)
+		return r;
 	while (!s->stopping || !server_idle(s)) {
 		int n = epoll_wait(s->epfd, events, 64, s->stopping ? 100 : -1);
 
@@ -593,6 +637,9 @@ int server_run(struct server *s)
 				break;
 			case W_POOL:
 				workpool_reap(s->daemon->pool);
+				break;
+			case W_WATCHDOG:
+				server_watchdog_ping(s);
 				break;
 			}
 		}

@@ -17,7 +17,7 @@
 
 #define MIB (1024ULL * 1024)
 #define GIB (1024ULL * MIB)
-#define N_KEYS 34
+#define N_KEYS 35
 #define MAX_PROBLEMS 64
 
 struct problem {
@@ -165,6 +165,7 @@ static void assert_config_equal(const struct config *a, const struct config *b, 
 	assert_int_equal(a->uid_max, b->uid_max);
 	assert_str_eq(a->home_base, b->home_base);
 	assert_str_eq(a->shell, b->shell);
+	assert_str_eq(a->user, b->user);
 	assert_str_eq(a->mail_command, b->mail_command);
 	assert_str_eq(a->mail_from, b->mail_from);
 	assert_str_eq(a->sms_command, b->sms_command);
@@ -224,6 +225,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->uid_max, 29999);
 	assert_string_equal(c->home_base, "/home");
 	assert_string_equal(c->shell, "/bin/bash");
+	assert_string_equal(c->user, "staffd");
 	assert_string_equal(c->mail_command, "/usr/sbin/sendmail -t -i");
 	assert_string_equal(c->mail_from, "staffd");
 	assert_string_equal(c->sms_command, "");
@@ -286,6 +288,7 @@ static void test_full_file(void **state)
 		"uid_max = 199999\n"
 		"home_base = /srv/home\n"
 		"shell = /bin/zsh\r\n"
+		"user = _staff-d.2\n"
 		"[mail]\n"
 		"mail_command = /usr/local/bin/msmtp -t --account=clinic # not a comment\n"
 		"mail_from = Riverside Clinic <noreply@riverside.example>\n"
@@ -328,6 +331,7 @@ static void test_full_file(void **state)
 	assert_int_equal(c->uid_max, 199999);
 	assert_string_equal(c->home_base, "/srv/home");
 	assert_string_equal(c->shell, "/bin/zsh");
+	assert_string_equal(c->user, "_staff-d.2");
 	assert_string_equal(c->mail_command, "/usr/local/bin/msmtp -t --account=clinic # not a comment");
 	assert_string_equal(c->mail_from, "Riverside Clinic <noreply@riverside.example>");
 	assert_string_equal(c->sms_command, "/usr/local/bin/send-sms --from=Clinic");
@@ -689,6 +693,34 @@ static void test_mail_text(void **state)
 	expect_problem(f, 0, 2, "[mail] mail_from", NULL);
 	expect_rejected(f, "[daemon]\nhome_base = /ho\x01me\n");
 	expect_problem(f, 0, 2, "[daemon] home_base", NULL);
+}
+
+static void test_user_names(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const good[] = { "staffd", "_staffd", "Debian-staff", "s.t_a-f9",
+					    "abcdefghijklmnopqrstuvwxyz012345" };
+	static const char *const bad[] = { "1staffd", "-staffd", ".staffd", "staff d", "st/aff", "staff:x",
+					   "st\xc3\xa4" "ff", "\"staffd\"", "abcdefghijklmnopqrstuvwxyz0123456" };
+	char buf[128];
+
+	assert_int_equal(load(f, "[daemon]\nuser =\n"), 0);
+	expect_no_problems(f);
+	assert_string_equal(f->c.user, "");
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(buf, sizeof(buf), "[daemon]\nuser = %s\n", good[i]);
+		assert_int_equal(load(f, buf), 0);
+		expect_no_problems(f);
+		assert_string_equal(f->c.user, good[i]);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(buf, sizeof(buf), "[daemon]\n\nuser = %s\n", bad[i]);
+		expect_rejected(f, buf);
+		expect_count(f, 1);
+		expect_problem(f, 0, 3, "[daemon] user", "user name", "empty to stay root", NULL);
+	}
+	/* the last good value is still in place */
+	assert_string_equal(f->c.user, good[sizeof(good) / sizeof(good[0]) - 1]);
 }
 
 /* --- structure --- */
@@ -1067,6 +1099,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_durations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_paths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mail_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_lines, setup, teardown),
