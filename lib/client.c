@@ -13,7 +13,6 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
-#include <sodium.h>
 
 #include "client.h"
 #include "staff-protocol.h"
@@ -162,7 +161,7 @@ void varlink_client_free(struct varlink_client *c)
 	if (!c)
 		return;
 	close(c->fd);
-	sodium_memzero(c->buf, c->cap);
+	explicit_bzero(c->buf, c->cap);
 	free(c->buf);
 	free(c);
 }
@@ -256,7 +255,7 @@ out:
 	/* Half a frame on the wire: nothing later on this stream can be framed. */
 	if (r < 0 && off > 0)
 		c->broken = r;
-	sodium_memzero(msg, len);
+	explicit_bzero(msg, len);
 	free(msg);
 	return r;
 }
@@ -275,7 +274,7 @@ static int grow(struct varlink_client *c)
 	if (!buf)
 		return -ENOMEM;
 	memcpy(buf, c->buf, c->len);
-	sodium_memzero(c->buf, c->cap);
+	explicit_bzero(c->buf, c->cap);
 	free(c->buf);
 	c->buf = buf;
 	c->cap = cap;
@@ -288,7 +287,7 @@ static void consume(struct varlink_client *c, size_t n)
 	size_t rest = c->len - n;
 
 	memmove(c->buf, c->buf + n, rest);
-	sodium_memzero(c->buf + rest, n);
+	explicit_bzero(c->buf + rest, n);
 	c->len = rest;
 	c->scanned = 0;
 }
