@@ -303,19 +303,29 @@ void varlink_reply_clear(struct varlink_reply *reply)
 static char *dump_frame(const json_t *msg, size_t *len)
 {
 	const size_t flags = JSON_COMPACT;
-	size_t need, got;
+	size_t cap = 4096, need;
 	char *buf;
 
-	need = json_dumpb(msg, NULL, 0, flags);
-	if (need == 0)
-		return NULL;
-	buf = malloc(need + 1);
+	/* One pass for the usual small message; a second only when it did not fit. */
+	buf = malloc(cap);
 	if (!buf)
 		return NULL;
-	got = json_dumpb(msg, buf, need, flags);
-	if (got != need) {
+	need = json_dumpb(msg, buf, cap - 1, flags);
+	if (need == 0) {
 		free(buf);
 		return NULL;
+	}
+	if (need > cap - 1) {
+		explicit_bzero(buf, cap);
+		free(buf);
+		buf = malloc(need + 1);
+		if (!buf)
+			return NULL;
+		if (json_dumpb(msg, buf, need, flags) != need) {
+			explicit_bzero(buf, need + 1);
+			free(buf);
+			return NULL;
+		}
 	}
 	buf[need] = '\0';
 	*len = need + 1;

@@ -103,8 +103,7 @@ out:
 }
 
 struct list_state {
-	struct ctl_table *table;
-	json_t *all;
+	struct ctl_table *table;	/* human output */
 	size_t count;
 };
 
@@ -118,9 +117,13 @@ static int list_one(struct ctl *ctl, json_t *params, void *userdata)
 		return 0;
 	if (!json_is_object(u))
 		return ctl_malformed(ctl, "'user' is not an object");
+	/* --json: one array, written a record per line as they arrive, so that a
+	 * large directory is never held whole. */
+	if (!st->table) {
+		fputs(st->count++ ? ",\n" : "[\n", ctl->out);
+		return json_dumpf(u, ctl->out, JSON_COMPACT) < 0 ? ctl_oom(ctl) : 0;
+	}
 	st->count++;
-	if (st->all)
-		return json_array_append(st->all, u) < 0 ? ctl_oom(ctl) : 0;
 	return ctl_user_table_add(st->table, u) < 0 ? ctl_oom(ctl) : 0;
 }
 
@@ -149,12 +152,7 @@ static int user_list(struct ctl *ctl, const struct ctl_args *a)
 		if (v && (r = ctl_set_str(ctl, p, filters[i][1], v, what)) < 0)
 			goto out;
 	}
-	if (ctl->json) {
-		if (!(st.all = json_array())) {
-			r = ctl_oom(ctl);
-			goto out;
-		}
-	} else {
+	if (!ctl->json) {
 		if (ctl_table_new(7, &st.table) < 0) {
 			r = ctl_oom(ctl);
 			goto out;
@@ -162,17 +160,19 @@ static int user_list(struct ctl *ctl, const struct ctl_args *a)
 		ctl_table_add(st.table, (const char *[]){ "USERNAME", "NAME", "ROLE", "STATUS", "LOCKED", "LOCATION",
 							  "EMAIL" });
 	}
-	if ((r = ctl_call_full(ctl, STAFF_METHOD("UserList"), p, -1, true, list_one, &st, NULL)) < 0)
-		goto out;
-	if (st.all)
-		r = ctl_print_json(ctl->out, st.all);
-	else if (st.count == 0)
-		fputs("No staff members match.\n", ctl->out);
-	else
-		r = ctl_table_print(st.table, ctl->out);
+	r = ctl_call_full(ctl, STAFF_METHOD("UserList"), p, -1, true, list_one, &st, NULL);
+	if (ctl->json) {
+		/* Closed even after an error, so that what was printed stays valid JSON. */
+		if (st.count > 0 || r >= 0)
+			fputs(st.count ? "\n]\n" : "[]\n", ctl->out);
+	} else if (r >= 0) {
+		if (st.count == 0)
+			fputs("No staff members match.\n", ctl->out);
+		else
+			r = ctl_table_print(st.table, ctl->out);
+	}
 out:
 	ctl_table_free(st.table);
-	json_decref(st.all);
 	json_decref(p);
 	return r;
 }

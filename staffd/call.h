@@ -36,6 +36,7 @@ struct call {
 	struct caller who;
 	struct txn *txn;	/* opened by the dispatcher for the handler */
 	json_t *audit_log;	/* records written in txn, journalled after commit */
+	bool keep_on_refusal;	/* commit txn even when refusing: a failed login is recorded */
 	int passed_fd;		/* descriptor sent with the call, or -1 */
 	json_t *reply;
 	bool secret_reply;	/* the reply carries a code or code word: wipe it after sending */
@@ -51,6 +52,9 @@ struct call {
 int call_reply(struct call *c, json_t *params);
 /* Sends one reply with continues=true now (steals params). */
 int call_stream(struct call *c, json_t *params);
+/* Queues one reply with continues=true whose parameters are {member: json},
+ * json being already-encoded JSON text (from the store): nothing re-encoded. */
+int call_stream_text(struct call *c, const char *member, const char *json, size_t len);
 /* Sets a named io.practice.Staff error (steals params). Returns CALL_REFUSED. */
 int call_fail(struct call *c, const char *name, json_t *params);
 int call_invalid(struct call *c, const char *field, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -16,6 +16,7 @@
 #include "server.h"
 #include "store.h"
 #include "userdb.h"
+#include "users.h"
 #include "workpool.h"
 
 static void report_problem(const char *path, unsigned line, const char *message, void *userdata)
@@ -173,6 +174,8 @@ static int daemon_migrate(struct daemon *d)
 	r = store_get(t, DB_META, "practice", strlen("practice"), &v, &n);
 	if (r == 0)
 		r = userdb_ensure_gids(t, &d->config);
+	if (r == 0)
+		r = users_rebuild_summaries(t);
 	if (r == -ENOENT) {
 		store_abort(t);
 		return 0;

@@ -185,6 +185,31 @@ int call_stream(struct call *c, json_t *params)
 	return 0;
 }
 
+int call_stream_text(struct call *c, const char *member, const char *json, size_t len)
+{
+	static const char head[] = "{\"continues\":true,\"parameters\":{\"";
+	static const char mid[] = "\":";
+	static const char tail[] = "}}";
+	size_t mlen = strlen(member), total = sizeof(head) - 1 + mlen + sizeof(mid) - 1 + len + sizeof(tail);
+	char stack[2048], *frame = total <= sizeof(stack) ? stack : malloc(total);
+	char *p = frame;
+	int r;
+
+	if (c->oneway)
+		return 0;
+	if (!frame)
+		return -ENOMEM;
+	memcpy(p, head, sizeof(head) - 1), p += sizeof(head) - 1;
+	memcpy(p, member, mlen), p += mlen;
+	memcpy(p, mid, sizeof(mid) - 1), p += sizeof(mid) - 1;
+	memcpy(p, json, len), p += len;
+	memcpy(p, tail, sizeof(tail));	/* with the terminating NUL */
+	r = conn_queue(c->conn, frame, total);
+	if (frame != stack)
+		free(frame);
+	return r;
+}
+
 int call_fail(struct call *c, const char *name, json_t *params)
 {
 	char buf[128];
@@ -311,18 +336,23 @@ void call_finish(struct call *c, int r)
 		conn_set_stream(conn, c);
 		return;
 	}
-	if (r >= 0 && c->txn) {
-		r = store_commit(c->txn);
+	if (c->txn && (r >= 0 || (r == CALL_REFUSED && c->keep_on_refusal))) {
+		int cr = store_commit(c->txn);
+
 		c->txn = NULL;
-		if (r < 0)
-			log_error("%s: commit failed: %s", c->method, strerror(-r));
+		if (cr < 0) {
+			log_error("%s: commit failed: %s", c->method, strerror(-cr));
+			r = cr;
+		}
 	}
-	if (r >= 0) {
+	if (r >= 0 || (r == CALL_REFUSED && c->keep_on_refusal)) {
 		size_t i;
 		json_t *rec;
 
 		json_array_foreach(c->audit_log, i, rec)
 			log_audit(rec);
+	}
+	if (r >= 0) {
 		send_reply(c, NULL, c->reply, false);
 	} else if (r == -ECONNRESET) {
 		/* The peer went away; there is nobody to answer. */

@@ -84,8 +84,11 @@ static int audit_login(struct call *c, const char *action, const char *username,
 
 	e.actor = call_actor(c, buf, sizeof(buf));
 	r = audit_append(c->txn, &e, &rec);
-	if (r == 0)
+	if (r == 0) {
 		json_array_append_new(c->audit_log, rec);
+		/* A login attempt is a fact: it stands even when the answer is a refusal. */
+		c->keep_on_refusal = true;
+	}
 	return r;
 }
 
@@ -175,9 +178,13 @@ static int finish_success(struct call *c, struct auth *a, const json_t *old)
 
 	if (!rec)
 		return -ENOMEM;
-	json_object_set_new(rec, "failed_logins", json_integer(0));
-	json_object_set_new(rec, "locked", json_false());
-	json_object_del(rec, "locked_at");
+	/* A reset code gets a locked account as far as choosing a password; the
+	 * lock goes only when the reset is completed (ChangePassword). */
+	if (!(a->outcome == OUT_CODE_ACCEPTED && is_locked(c, old))) {
+		json_object_set_new(rec, "failed_logins", json_integer(0));
+		json_object_set_new(rec, "locked", json_false());
+		json_object_del(rec, "locked_at");
+	}
 	if (a->outcome == OUT_CODE_ACCEPTED) {
 		result = strcmp(a->kind, "reset") == 0 ? "reset" : "activate";
 		grant_new(grant, grant_hash);
@@ -228,8 +235,10 @@ static int auth_decide(struct call *c, struct auth *a)
 	r = load_user(c, &old);
 	if (r < 0)
 		return r;
-	/* Deactivated or locked while this attempt was hashing: it neither counts nor passes. */
-	if (status_is(old, "inactive") || is_locked(c, old))
+	/* Deactivated or locked while this attempt was hashing: it neither counts
+	 * nor passes. Only a reset code (with the code word) passes a lock. */
+	if (status_is(old, "inactive") ||
+	    (is_locked(c, old) && !(a->outcome == OUT_CODE_ACCEPTED && strcmp(a->kind, "reset") == 0)))
 		r = refuse_state(c, old);
 	else if (a->outcome == OUT_MISMATCH || a->outcome == OUT_FAILED)
 		r = count_failure(c, old, a->pin ? "wrong PIN" : NULL);
@@ -328,7 +337,7 @@ int method_authenticate(struct call *c)
 {
 	const char *secret = json_get_str(c->params, "secret"), *codeword = json_get_str(c->params, "codeword");
 	const char *kind = NULL;
-	bool pin = json_get_bool(c->params, "pin", false), expired = false, ok = false;
+	bool pin = json_get_bool(c->params, "pin", false), expired = false, ok = false, is_code;
 	json_t *rec = NULL;
 	struct auth *a;
 	int r;
@@ -356,7 +365,8 @@ int method_authenticate(struct call *c)
 	}
 	if (r < 0)
 		goto refuse;
-	if (status_is(rec, "inactive") || is_locked(c, rec)) {
+	is_code = !pin && matches_code(c, rec, secret, &kind, &expired);
+	if (status_is(rec, "inactive") || (is_locked(c, rec) && !(is_code && strcmp(kind, "reset") == 0))) {
 		auth_free(a);
 		a = NULL;
 		r = call_begin_write(c);
@@ -364,7 +374,7 @@ int method_authenticate(struct call *c)
 			r = refuse_state(c, rec);
 		goto out;
 	}
-	if (!pin && matches_code(c, rec, secret, &kind, &expired)) {
+	if (is_code) {
 		if (expired) {
 			call_fail(c, "NotActivated",
 				  json_pack("{s:s}", "message",
@@ -442,12 +452,10 @@ int method_check_account(struct call *c)
 
 	if (r < 0)
 		return r;
+	/* Where and what before the account's state, so that someone activating
+	 * at a workstation they may not use is refused for that. */
 	if (status_is(rec, "inactive"))
 		r = call_fail(c, "AccountInactive", NULL);
-	else if (status_is(rec, "pending"))
-		r = call_fail(c, "NotActivated", json_pack("{s:s}", "message", "the account is not activated yet"));
-	else if (is_locked(c, rec))
-		r = call_fail(c, "Locked", NULL);
 	if (r == 0 && location) {
 		json_t *locs = json_object_get(rec, "locations"), *l;
 		bool here = json_array_size(locs) == 0;
@@ -463,6 +471,10 @@ int method_check_account(struct call *c)
 	if (r == 0 && require && !role_has_permission(c->txn, str(rec, "role"), require))
 		r = call_fail(c, "NotPermitted",
 			      json_pack("{s:s}", "message", "the account's role does not allow signing in here"));
+	if (r == 0 && status_is(rec, "pending"))
+		r = call_fail(c, "NotActivated", json_pack("{s:s}", "message", "the account is not activated yet"));
+	else if (r == 0 && is_locked(c, rec))
+		r = call_fail(c, "Locked", NULL);
 	if (r == 0)
 		r = call_reply(c, json_pack("{s:s,s:b}", "status", str(rec, "status"), "must_change_password",
 					    json_is_true(json_object_get(rec, "must_change_password"))));
@@ -471,6 +483,14 @@ int method_check_account(struct call *c)
 }
 
 /* ---- password changes ---- */
+
+/* The outstanding grant comes from a reset code: it may complete despite a lock. */
+static bool reset_grant(const json_t *rec)
+{
+	const char *kind = str(json_object_get(rec, "grant"), "kind");
+
+	return kind && strcmp(kind, "reset") == 0;
+}
 
 struct change {
 	struct call *call;
@@ -551,7 +571,7 @@ static int change_decide(struct call *c, struct change *ch)
 		r = load_user(c, &old);
 	if (r < 0)
 		return r;
-	if (status_is(old, "inactive") || is_locked(c, old)) {
+	if (status_is(old, "inactive") || (is_locked(c, old) && !(grant && reset_grant(old)))) {
 		r = refuse_state(c, old);
 		goto out;
 	}
@@ -586,8 +606,7 @@ static int change_decide(struct call *c, struct change *ch)
 	history = json_array();
 	if (str(old, "password_hash"))
 		json_array_append(history, json_object_get(old, "password_hash"));
-	json_array_extend(history, json_object_get(old, "password_history") ? json_object_get(old, "password_history")
-									      : json_array());
+	json_array_extend(history, json_object_get(old, "password_history"));	/* none yet: a no-op */
 	while (json_array_size(history) > (ch->policy.history > 1 ? ch->policy.history - 1 : 0))
 		json_array_remove(history, json_array_size(history) - 1);
 	json_object_set_new(rec, "password_history", history);
@@ -667,7 +686,7 @@ int method_change_password(struct call *c)
 	r = load_user(c, &rec);
 	if (r < 0)
 		return r;
-	if (status_is(rec, "inactive") || is_locked(c, rec)) {
+	if (status_is(rec, "inactive") || (is_locked(c, rec) && !(grant && reset_grant(rec)))) {
 		r = call_begin_write(c);
 		if (r == 0)
 			r = refuse_state(c, rec);

@@ -132,13 +132,15 @@ int method_user_add(struct call *c)
 	return r;
 }
 
-/* ---- listing, one reply per user ---- */
+/* ---- listing, one reply per user, from the summaries ---- */
 
 struct list_state {
 	char *status, *role, *location, *search;
-	char *after;		/* last username sent */
-	json_t *held;		/* the latest match, sent with continues once another follows */
-	bool done;
+	char *after;		/* last username looked at */
+	char *held;		/* the latest match's summary text, sent once another follows */
+	size_t held_len;
+	struct call *call;
+	unsigned sent;
 };
 
 static void list_state_free(void *p)
@@ -152,7 +154,7 @@ static void list_state_free(void *p)
 	free(s->location);
 	free(s->search);
 	free(s->after);
-	json_decref(s->held);
+	free(s->held);
 	free(s);
 }
 
@@ -168,16 +170,16 @@ static bool contains_ci(const char *hay, const char *needle)
 	return false;
 }
 
-static bool list_matches(const struct list_state *s, const json_t *rec)
+static bool list_matches(const struct list_state *s, const json_t *sum)
 {
-	if (s->status && !status_is(rec, s->status))
+	if (s->status && !status_is(sum, s->status))
 		return false;
-	if (s->role && strcmp(str(rec, "role"), s->role) != 0)
+	if (s->role && strcmp(str(sum, "role"), s->role) != 0)
 		return false;
 	if (s->location) {
 		/* Staff who may work there: an empty list means every location. */
-		json_t *locs = json_object_get(rec, "locations"), *l;
-		const char *primary = str(rec, "primary_location");
+		json_t *locs = json_object_get(sum, "locations"), *l;
+		const char *primary = str(sum, "primary_location");
 		bool ok = json_array_size(locs) == 0 || (primary && strcmp(primary, s->location) == 0);
 		size_t i;
 
@@ -189,39 +191,47 @@ static bool list_matches(const struct list_state *s, const json_t *rec)
 	}
 	if (s->search) {
 		char full[200];
-		snprintf(full, sizeof(full), "%s %s", str(rec, "first_name"), str(rec, "last_name"));
-		if (!contains_ci(str(rec, "username"), s->search) && !contains_ci(full, s->search) &&
-		    !contains_ci(str(rec, "email"), s->search))
+		snprintf(full, sizeof(full), "%s %s", str(sum, "first_name"), str(sum, "last_name"));
+		if (!contains_ci(str(sum, "username"), s->search) && !contains_ci(full, s->search) &&
+		    !contains_ci(str(sum, "email"), s->search))
 			return false;
 	}
 	return true;
 }
 
-struct list_batch {
-	struct call *call;
-	struct list_state *state;
-	unsigned sent;
-};
-
-static int list_one(json_t *rec, void *userdata)
+static int list_one(const void *key, size_t klen, const void *val, size_t vlen, void *userdata)
 {
-	struct list_batch *b = userdata;
-	struct list_state *s = b->state;
-	char *after;
+	struct list_state *s = userdata;
+	char *copy;
 
-	after = strdup(str(rec, "username"));
-	if (!after)
-		return -ENOMEM;
+	if (s->after && klen == strlen(s->after) && memcmp(key, s->after, klen) == 0)
+		return 0;	/* where the previous batch stopped */
 	free(s->after);
-	s->after = after;
-	if (!list_matches(s, rec))
-		return 0;
-	if (s->held) {
-		call_stream(b->call, json_pack("{s:o}", "user", s->held));
-		b->sent++;
+	s->after = strndup(key, klen);
+	if (!s->after)
+		return -ENOMEM;
+	/* Only a filter needs the fields; otherwise the stored text goes out as is. */
+	if (s->status || s->role || s->location || s->search) {
+		json_t *sum = json_loadb(val, vlen, 0, NULL);
+		bool match = sum && list_matches(s, sum);
+
+		json_decref(sum);
+		if (!match)
+			return 0;
 	}
-	s->held = user_public(rec);
-	if (b->sent >= LIST_BATCH && conn_backlogged(b->call->conn))
+	if (s->held) {
+		int r = call_stream_text(s->call, "user", s->held, s->held_len);
+		if (r < 0)
+			return r;
+		s->sent++;
+	}
+	copy = realloc(s->held, vlen);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, val, vlen);
+	s->held = copy;
+	s->held_len = vlen;
+	if (s->sent >= LIST_BATCH && conn_backlogged(s->call->conn))
 		return 1;
 	return 0;
 }
@@ -229,25 +239,28 @@ static int list_one(json_t *rec, void *userdata)
 static int list_resume(struct call *c)
 {
 	struct list_state *s = c->state;
-	struct list_batch b = { c, s, 0 };
-	struct txn *t = NULL;
+	json_t *last;
 	int r;
 
 	/* Each batch reads a fresh snapshot, so a long listing holds no reader open. */
-	r = store_begin(c->daemon->store, false, &t);
+	r = store_begin(c->daemon->store, false, &c->txn);
 	if (r < 0)
 		return r;
-	c->txn = t;
-	r = users_scan(t, s->after, list_one, &b);
-	store_abort(t);
+	s->call = c;
+	s->sent = 0;
+	r = store_scan(c->txn, DB_USER_SUMMARY, s->after, s->after ? strlen(s->after) : 0, false, list_one, s);
+	store_abort(c->txn);
 	c->txn = NULL;
 	if (r < 0)
 		return r;
 	if (r > 0)
 		return CALL_PENDING;
-	r = call_reply(c, s->held ? json_pack("{s:o}", "user", s->held) : json_object());
-	s->held = NULL;
-	return r;
+	if (!s->held)
+		return call_reply(c, json_object());
+	last = json_loadb(s->held, s->held_len, 0, NULL);
+	if (!last)
+		return -EBADMSG;
+	return call_reply(c, json_pack("{s:o}", "user", last));
 }
 
 static char *dup_param(struct call *c, const char *key)
@@ -450,6 +463,12 @@ static int reissue(struct call *c, const char *kind, const char *action, bool sh
 	if (r < 0)
 		goto out;
 	rec = json_deep_copy(old);
+	if (strcmp(kind, "activation") == 0) {
+		/* A new invitation starts afresh: failures with the old code no longer count. */
+		json_object_set_new(rec, "failed_logins", json_integer(0));
+		json_object_set_new(rec, "locked", json_false());
+		json_object_del(rec, "locked_at");
+	}
 	if (strcmp(action, "user.forgot-password") == 0)
 		json_object_set_new(rec, "forgot_at", json_integer((json_int_t)time(NULL)));
 	r = invite_issue(c, rec, kind, &code);

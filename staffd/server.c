@@ -377,11 +377,11 @@ static int conn_flush(struct conn *c)
 	return 0;
 }
 
-int conn_send(struct conn *c, const char *buf, size_t len)
+static int conn_append(struct conn *c, const char *buf, size_t len)
 {
-	if (c->closed)
-		return -ECONNRESET;
-	if (c->out_off > 0) {
+	/* Compact only when the sent part is most of the buffer: a stream of
+	 * replies would otherwise move the whole backlog for each one. */
+	if (c->out_off > 0 && c->out_off >= c->out_len / 2) {
 		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
 		c->out_len -= c->out_off;
 		c->out_off = 0;
@@ -400,7 +400,37 @@ int conn_send(struct conn *c, const char *buf, size_t len)
 	}
 	memcpy(c->out + c->out_len, buf, len);
 	c->out_len += len;
+	return 0;
+}
+
+int conn_send(struct conn *c, const char *buf, size_t len)
+{
+	int r;
+
+	if (c->closed)
+		return -ECONNRESET;
+	r = conn_append(c, buf, len);
+	if (r < 0)
+		return r;
 	if (conn_flush(c) < 0) {
+		conn_close(c);
+		return -ECONNRESET;
+	}
+	conn_update_events(c);
+	return 0;
+}
+
+int conn_queue(struct conn *c, const char *buf, size_t len)
+{
+	int r;
+
+	if (c->closed)
+		return -ECONNRESET;
+	r = conn_append(c, buf, len);
+	if (r < 0)
+		return r;
+	/* Written in large pieces: one send() per 64 KiB rather than per reply. */
+	if (c->out_len - c->out_off >= 64 * 1024 && conn_flush(c) < 0) {
 		conn_close(c);
 		return -ECONNRESET;
 	}

@@ -29,8 +29,10 @@ int server_adopt(struct server *s, int fd, enum endpoint kind);
 /* Runs until SIGTERM or SIGINT; finishes calls in flight first. */
 int server_run(struct server *s);
 
-/* What the dispatcher needs of a connection. */
+/* What the dispatcher needs of a connection. conn_send writes at once;
+ * conn_queue may hold the bytes until more follow or the loop comes round. */
 int conn_send(struct conn *c, const char *buf, size_t len);
+int conn_queue(struct conn *c, const char *buf, size_t len);
 void conn_ref(struct conn *c);
 void conn_unref(struct conn *c);
 uid_t conn_uid(const struct conn *c);

@@ -10,6 +10,7 @@
 static const char *const db_names[DB_COUNT_] = {
 	[DB_META] = "meta",
 	[DB_USERS] = "users",
+	[DB_USER_SUMMARY] = "user_summary",
 	[DB_EMAILS] = "emails",
 	[DB_UIDS] = "uids",
 	[DB_LOCATIONS] = "locations",

@@ -10,6 +10,7 @@
 enum store_db {
 	DB_META,		/* "practice", counters, allocation state */
 	DB_USERS,		/* username -> user record (JSON) */
+	DB_USER_SUMMARY,	/* username -> the record's summary for listings (JSON), kept by user_put */
 	DB_EMAILS,		/* lower-cased email -> username */
 	DB_UIDS,		/* uid (4 bytes, big-endian) -> username */
 	DB_LOCATIONS,		/* name -> location (JSON) */

@@ -167,6 +167,44 @@ int users_scan(struct txn *t, const char *after, user_visit_fn visit, void *user
 	return store_scan(t, DB_USERS, after, after ? strlen(after) : 0, false, scan_one, &s);
 }
 
+/* What a listing shows of a user: kept beside the record so that listing
+ * 10,000 staff needs neither to parse nor to encode full records. */
+static int summary_put(struct txn *t, const json_t *rec)
+{
+	const char *username = str(rec, "username");
+	json_t *sum;
+	int r;
+
+	sum = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:O,s:I}", "username", username, "first_name",
+			str(rec, "first_name"), "last_name", str(rec, "last_name"), "email", str(rec, "email"), "role",
+			str(rec, "role"), "status", str(rec, "status"), "locked",
+			json_is_true(json_object_get(rec, "locked")), "admin", json_is_true(json_object_get(rec, "admin")),
+			"locations", json_object_get(rec, "locations"), "uid",
+			json_integer_value(json_object_get(rec, "uid")));
+	if (!sum)
+		return -ENOMEM;
+	if (str(rec, "primary_location"))
+		json_object_set(sum, "primary_location", json_object_get(rec, "primary_location"));
+	r = store_put_json(t, DB_USER_SUMMARY, username, sum);
+	json_decref(sum);
+	return r;
+}
+
+static int summary_one(json_t *rec, void *userdata)
+{
+	return summary_put(userdata, rec);
+}
+
+int users_rebuild_summaries(struct txn *t)
+{
+	size_t users = 0, summaries = 0;
+	int r;
+
+	if ((r = store_count(t, DB_USERS, &users)) < 0 || (r = store_count(t, DB_USER_SUMMARY, &summaries)) < 0)
+		return r;
+	return users == summaries ? 0 : users_scan(t, NULL, summary_one, t);
+}
+
 int user_put(struct txn *t, const json_t *old, const json_t *rec)
 {
 	const char *username = str(rec, "username");
@@ -179,6 +217,8 @@ int user_put(struct txn *t, const json_t *old, const json_t *rec)
 		return -ENOMEM;
 	r = store_put(t, DB_USERS, username, strlen(username), buf, strlen(buf), old == NULL);
 	json_text_free(buf);
+	if (r == 0)
+		r = summary_put(t, rec);
 	if (r < 0)
 		return r;
 	if (!old) {

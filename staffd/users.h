@@ -30,6 +30,9 @@ json_t *user_public(const json_t *rec);
 
 int user_counts(struct txn *t, struct user_counts *ret);
 
+/* Writes the listing summaries a database from an earlier version lacks. */
+int users_rebuild_summaries(struct txn *t);
+
 /* Visits every record in username order from after (NULL: the first);
  * visit returns 0 to go on, > 0 to stop. */
 typedef int (*user_visit_fn)(json_t *rec, void *userdata);
