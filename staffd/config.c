@@ -445,7 +445,7 @@ int config_defaults(struct config *c)
 		.map_size = 1 * GIB,
 		.max_staff = 0,
 		.uid_min = 20000,
-		.uid_max = 29999,
+		.uid_max = 59999,
 		.activation_ttl = 72 * HOUR,
 		.reset_ttl = 24 * HOUR,
 		.forgot_interval = 15 * MINUTE,

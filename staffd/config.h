@@ -29,7 +29,7 @@ struct config {
 	size_t map_size;		/* map_size = 1G */
 	unsigned max_staff;		/* max_staff = 0 (no limit) */
 	unsigned uid_min;		/* uid_min = 20000 */
-	unsigned uid_max;		/* uid_max = 29999 */
+	unsigned uid_max;		/* uid_max = 59999 */
 	char *home_base;		/* home_base = /home */
 	char *shell;			/* shell = /bin/bash */
 	char *user;			/* user = staffd: run as this user when started as root ("" = stay root) */

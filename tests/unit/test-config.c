@@ -222,7 +222,7 @@ static void test_defaults(void **state)
 	assert_true(c->map_size == 1 * GIB);
 	assert_int_equal(c->max_staff, 0);
 	assert_int_equal(c->uid_min, 20000);
-	assert_int_equal(c->uid_max, 29999);
+	assert_int_equal(c->uid_max, 59999);
 	assert_string_equal(c->home_base, "/home");
 	assert_string_equal(c->shell, "/bin/bash");
 	assert_string_equal(c->user, "staffd");
@@ -824,8 +824,8 @@ static void test_uid_range(void **state)
 	} bad[] = {
 		{ "[daemon]\nuid_min = 30000\nuid_max = 30000\n", 3, "must be lower than uid_max" },
 		{ "[daemon]\nuid_max = 30000\n\nuid_min = 40000\n", 4, "must be lower than uid_max" },
-		/* the other bound is the default (29999) */
-		{ "[daemon]\n\nuid_min = 30000\n", 3, "must be lower than uid_max" },
+		/* the other bound is the default (59999) */
+		{ "[daemon]\n\nuid_min = 59999\n", 3, "must be lower than uid_max" },
 		{ "[daemon]\nuid_min = 60000\nuid_max = 61000\n", 3, "60001-60513" },
 		{ "[daemon]\nuid_min = 60513\nuid_max = 61000\n", 3, "60001-60513" },
 		{ "[daemon]\nuid_min = 60514\nuid_max = 61184\n", 3, "61184-65519" },
@@ -862,7 +862,7 @@ static void test_cross_check_line_zero(void **state)
 {
 	struct fixture *f = *state;
 
-	f->c.uid_min = 40000;
+	f->c.uid_min = 59999;
 	expect_rejected(f, "[mail]\nreset_ttl = 1h\n");
 	expect_count(f, 1);
 	expect_problem(f, 0, 0, "uid_min", "uid_max", NULL);
@@ -1044,6 +1044,7 @@ static void test_run_template(void **state)
 		{ "@STATE_DIR@", "/home/dev/staffd/run/state" },
 		{ "@SOCKET@", "/home/dev/staffd/run/staffd.sock" },
 		{ "@MAIL_COMMAND@", "/home/dev/staffd/tools/mail-to-dir /home/dev/staffd/run/mail" },
+		{ "@USERDB_SOCKET@", "" },	/* make run without USERDB=yes */
 	};
 
 	shipped_path(path, sizeof(path), "staffd-run.conf.in");
@@ -1074,6 +1075,8 @@ static void test_run_template(void **state)
 	assert_string_equal(f->c.socket_path, subst[1].to);
 	assert_string_equal(f->c.mail_command, subst[2].to);
 	assert_string_equal(f->c.userdb_socket, "");
+	/* make run keeps the user who ran it: run/ is that user's */
+	assert_string_equal(f->c.user, "");
 	/* everything else stays at its default */
 	assert_string_equal(f->c.mail_from, defaults.mail_from);
 	assert_int_equal(f->c.password.min_length, defaults.password.min_length);
