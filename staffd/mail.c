@@ -7,7 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <poll.h>
+#include <sys/pidfd.h>
 #include <unistd.h>
 #include <sys/wait.h>
 
@@ -30,25 +31,29 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/* Waits for pid to exit, at most timeout_s seconds, then kills it. */
 static int wait_bounded(pid_t pid, unsigned timeout_s, int *status)
 {
-	struct timespec tick = { 0, 10 * 1000 * 1000 };
-	unsigned long waited_ms = 0;
+	struct pollfd p = { .events = POLLIN };
+	int r;
 
-	for (;;) {
-		pid_t r = waitpid(pid, status, WNOHANG);
-		if (r == pid)
-			return 0;
-		if (r < 0 && errno != EINTR)
-			return -errno;
-		if (waited_ms >= timeout_s * 1000UL) {
-			kill(pid, SIGKILL);
-			waitpid(pid, status, 0);
-			return -ETIMEDOUT;
-		}
-		nanosleep(&tick, NULL);
-		waited_ms += 10;
+	p.fd = pidfd_open(pid, 0);
+	if (p.fd < 0)
+		return -errno;
+	do
+		r = poll(&p, 1, (int)(timeout_s * 1000));
+	while (r < 0 && errno == EINTR);
+	close(p.fd);
+	if (r == 0) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+			;
+		return -ETIMEDOUT;
 	}
+	while (waitpid(pid, status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
 }
 
 int command_feed(const char *command, const char *arg, const char *input, unsigned timeout_s, const char **why)

@@ -21,10 +21,13 @@
 #include "dispatch.h"
 #include "log.h"
 #include "server.h"
+#include "store.h"
 #include "workpool.h"
 
 #define MAX_LISTENERS 4
 #define MAX_CONNS 1024
+/* After this long without a request, the database's pages are given back. */
+#define IDLE_RELEASE_MS 1000
 /* A streaming call produces more replies once the output backlog drops below this. */
 #define OUT_LOW_WATER (256 * 1024)
 
@@ -640,20 +643,29 @@ static void server_watchdog_ping(struct server *s)
 int server_run(struct server *s)
 {
 	struct epoll_event events[64];
+	bool worked = false;	/* since the store's pages were last given back */
 	int r = server_watchdog_start(s);
 
 	if (r < 0)
 		return r;
 	while (!s->stopping || !server_idle(s)) {
-		int n = epoll_wait(s->epfd, events, 64, s->stopping ? 100 : -1);
+		int n = epoll_wait(s->epfd, events, 64, s->stopping ? 100 : worked ? IDLE_RELEASE_MS : -1);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
+		if (n == 0 && worked && server_idle(s)) {
+			/* Idle: the database pages read so far need not stay resident. */
+			store_release_pages(s->daemon->store);
+			worked = false;
+		}
 		for (int i = 0; i < n; i++) {
 			struct watch *w = events[i].data.ptr;
+
+			if (w->kind != W_WATCHDOG)
+				worked = true;
 
 			switch (w->kind) {
 			case W_LISTENER:

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <lmdb.h>
 
 #include "json-wipe.h"
@@ -284,6 +285,16 @@ int store_size(struct store *s, uint64_t *ret)
 		return errno_from_mdb(rc);
 	*ret = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
 	return 0;
+}
+
+void store_release_pages(struct store *s)
+{
+	MDB_envinfo info;
+
+	/* The map is read-only (no MDB_WRITEMAP): dropping its pages only unmaps
+	 * them from this process; they stay in the page cache for the next read. */
+	if (mdb_env_info(s->env, &info) == 0 && info.me_mapaddr)
+		madvise(info.me_mapaddr, info.me_mapsize, MADV_DONTNEED);
 }
 
 void store_be64(uint64_t v, unsigned char out[8])

@@ -65,6 +65,10 @@ int store_copy_fd(struct store *s, int fd);
 /* Bytes the data file occupies on disk. */
 int store_size(struct store *s, uint64_t *ret);
 
+/* Gives back the memory the map's pages hold in this process (call when
+ * idle: every page read stays resident otherwise). */
+void store_release_pages(struct store *s);
+
 /* Big-endian integer keys, so that LMDB's byte order is numeric order. */
 void store_be64(uint64_t v, unsigned char out[8]);
 uint64_t store_from_be64(const unsigned char in[8]);
