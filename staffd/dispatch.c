@@ -327,10 +327,12 @@ static void call_free(struct call *c)
 
 void call_finish(struct call *c, int r)
 {
-	struct conn *conn = c->conn;
+	struct conn *conn;
 
+	/* The call belongs to a worker's done step now, which may have freed it already. */
 	if (r == CALL_ASYNC)
 		return;
+	conn = c->conn;
 	if (r == CALL_PENDING) {
 		/* A streaming handler waits for its connection to drain. */
 		conn_set_stream(conn, c);
