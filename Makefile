@@ -8,6 +8,7 @@
 #   make fuzz       build and run the libFuzzer targets for FUZZ_SECONDS each
 #   make bench      build optimised and run the benchmarks under bench/
 #   make install    DESTDIR= PREFIX= (see README)
+#   make package-test  build, install, run and purge the Debian packages (root)
 
 O ?= build
 SAN ?=
@@ -166,17 +167,31 @@ SBINDIR = $(PREFIX)/sbin
 MANDIR = $(PREFIX)/share/man
 DATADIR = $(PREFIX)/share/staffd
 DOCDIR = $(PREFIX)/share/doc/staffd
+# systemd units, sysusers.d and tmpfiles.d: where systemd.pc says for PREFIX=/usr,
+# else under PREFIX/lib (systemd also reads /usr/local/lib).
+systemd_dir = $(if $(filter /usr,$(PREFIX)),$(or $(shell pkg-config --variable=$(1) systemd 2>/dev/null),$(2)),$(PREFIX)/lib/$(3))
+UNITDIR ?= $(call systemd_dir,systemdsystemunitdir,/lib/systemd/system,systemd/system)
+SYSUSERSDIR ?= $(call systemd_dir,sysusersdir,/usr/lib/sysusers.d,sysusers.d)
+TMPFILESDIR ?= $(call systemd_dir,tmpfilesdir,/usr/lib/tmpfiles.d,tmpfiles.d)
+UNITS := staffd.service staffd.socket staffd-userdb.socket
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(PAMDIR) \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR) \
-		$(DESTDIR)$(DOCDIR)/examples/pam.d $(DESTDIR)$(SYSCONFDIR)/staffd
+		$(DESTDIR)$(DOCDIR)/examples/pam.d $(DESTDIR)$(SYSCONFDIR)/staffd \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
 	install -m 0755 $(O)/bin/staffd $(DESTDIR)$(SBINDIR)/staffd
 	install -m 0755 $(O)/bin/staffctl $(DESTDIR)$(BINDIR)/staffctl
 	$(if $(PAM_SRCS),install -m 0644 $(O)/pam_practice.so $(DESTDIR)$(PAMDIR)/pam_practice.so)
 	for m in $(MANS); do n=$${m##*/}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${n##*.}/$$n; done
 	install -m 0644 docs/io.practice.Staff.varlink $(DESTDIR)$(DATADIR)/io.practice.Staff.varlink
 	for f in conf/pam.d/*; do [ -f "$$f" ] && install -m 0644 "$$f" $(DESTDIR)$(DOCDIR)/examples/pam.d/; done; true
+	for u in $(UNITS); do \
+		sed 's|^ExecStart=/usr/sbin/staffd|ExecStart=$(SBINDIR)/staffd|' conf/systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -m 0644 conf/sysusers.d/staffd.conf $(DESTDIR)$(SYSUSERSDIR)/staffd.conf
+	install -m 0644 conf/tmpfiles.d/staffd.conf $(DESTDIR)$(TMPFILESDIR)/staffd.conf
 	# The administrator's configuration is never overwritten.
 	test -e $(DESTDIR)$(SYSCONFDIR)/staffd/staffd.conf || \
 		install -m 0644 conf/staffd.conf $(DESTDIR)$(SYSCONFDIR)/staffd/staffd.conf
@@ -185,12 +200,27 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/staffd $(DESTDIR)$(BINDIR)/staffctl $(DESTDIR)$(PAMDIR)/pam_practice.so
 	for m in $(MANS); do n=$${m##*/}; rm -f $(DESTDIR)$(MANDIR)/man$${n##*.}/$$n; done
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$u; done
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/staffd.conf $(DESTDIR)$(TMPFILESDIR)/staffd.conf
 	@echo "kept $(DESTDIR)$(SYSCONFDIR)/staffd/staffd.conf and the state directory"
 
 clean:
 	rm -rf build build-san build-fuzz build-bench
 
 .PHONY: all tests test deps check fuzz fuzz-build bench run install uninstall clean
+
+# ---- Running under systemd and from Debian packages ----
+# Receives sd_notify and journal datagrams for the integration tests.
+$(O)/tests/notify-listen: $(O)/tests/tools/notify-listen.o
+	$(CC) $(LDFLAGS) -o $@ $^
+tests: $(O)/tests/notify-listen
+
+# Builds the Debian packages, installs them, runs staffd from them and purges
+# them again (slow, root, changes the system while it runs; not in "make check").
+package-test:
+	STAFF_PACKAGE_TEST=1 tests/integ/debian-package.sh
+
+.PHONY: package-test
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
 

@@ -144,7 +144,10 @@ static int open_sockets(struct daemon *d)
 			return r;
 		}
 	}
-	log_info("serving %s", d->config.socket_path);
+	if (!have_staff)
+		log_info("serving %s", d->config.socket_path);
+	else
+		log_info("serving the socket systemd passed");
 	if (!have_userdb && d->config.userdb_socket && *d->config.userdb_socket) {
 		r = socket_parent(d->config.userdb_socket, &d->created_userdb_dir);
 		if (r == 0)

@@ -20,12 +20,13 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: staffd [--config FILE] [--check-config]\n"
+		"Usage: staffd [--config FILE] [--check-config [FILE]]\n"
 		"\n"
 		"The practice staff directory daemon.\n"
 		"\n"
 		"  -c, --config FILE   read FILE instead of " STAFFD_DEFAULT_CONFIG "\n"
-		"      --check-config  report every problem in the configuration and exit\n"
+		"      --check-config [FILE]\n"
+		"                      report every problem in the configuration (or FILE) and exit\n"
 		"  -h, --help          show this help\n"
 		"  -V, --version       show the version\n");
 }
@@ -97,6 +98,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (check && optind == argc - 1)
+		config_path = argv[optind++];	/* staffd --check-config FILE */
 	if (optind < argc) {
 		fprintf(stderr, "staffd: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);

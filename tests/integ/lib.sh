@@ -25,6 +25,8 @@ write_config() {
 state_dir = $T/state
 socket = $SOCK
 userdb_socket = ${USERDB_SOCKET:-}
+# The tests run staffd as root and look into its files: no switch to the staffd user.
+user =
 ${EXTRA_DAEMON_CONFIG:-}
 [mail]
 mail_command = $TOPDIR/tools/mail-to-dir $MAILDIR
@@ -122,9 +124,7 @@ code_in_mail() { sed -n 's/^\(Activation\|Reset\) code: //p' "$1" | head -1; }
 
 # Snapshot of what a rejected request must not change.
 snapshot() {
-	printf '%s/%s' \
-		"$(vcall io.practice.Staff.GetStatus | jq -r '.parameters.status.staff')" \
-		"$(vcall io.practice.Staff.GetStatus | jq -r '.parameters.status.audit_records')"
+	vcall io.practice.Staff.GetStatus | jq -j '.parameters.status | "\(.staff)/\(.audit_records)"'
 }
 
 # activate USER PASSWORD: the staff member's first sign-in, as pam_practice does it.
@@ -150,6 +150,23 @@ setup_practice() {
 
 # ---- more helpers ----
 
+# check_daemon_stops: stops staffd, which must exit 0 and leave no
+# sanitizer report on its log.
+check_daemon_stops() {
+	local rc report
+	[ -n "$STAFFD_PID" ] || return 0
+	kill -TERM "$STAFFD_PID" 2>/dev/null
+	wait "$STAFFD_PID"
+	rc=$?
+	STAFFD_PID=
+	report=$(grep -E -A12 'Sanitizer|runtime error' "$T/staffd.log")
+	if [ "$rc" -eq 0 ] && [ -z "$report" ]; then
+		pass "staffd stops cleanly"
+	else
+		fail "staffd stops cleanly" "exit $rc; $report"
+	fi
+}
+
 # start_extra_daemon CONF: a second staffd on CONF (its own state_dir and
 # socket); sets EXTRA_STAFFD_PID once its socket is there. cleanup stops it.
 start_extra_daemon() {
@@ -168,12 +185,29 @@ start_extra_daemon() {
 	return 1
 }
 
+# stop_extra_daemon PID: stops it; returns its exit status.
 stop_extra_daemon() {
-	local pid=$1 p rest=
+	local pid=$1 p rest= rc
 	kill -TERM "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	rc=$?
 	for p in $EXTRA_PIDS; do [ "$p" = "$pid" ] || rest="$rest $p"; done
 	EXTRA_PIDS=$rest
+	return $rc
+}
+
+# check_extra_daemon_stops CONF: stops the second staffd started on CONF,
+# which must exit 0 and leave no sanitizer report on its log.
+check_extra_daemon_stops() {
+	local conf=$1 rc report
+	stop_extra_daemon "$EXTRA_STAFFD_PID"
+	rc=$?
+	report=$(grep -E -A12 'Sanitizer|runtime error' "$conf.log")
+	if [ "$rc" -eq 0 ] && [ -z "$report" ]; then
+		pass "the second staffd stops cleanly"
+	else
+		fail "the second staffd stops cleanly" "exit $rc; $report"
+	fi
 }
 
 # derive_config DIR [KEY VALUE]...: a copy of the test's configuration with
@@ -243,21 +277,27 @@ check_rejected() {
 }
 
 # pty_session OUT CMD [PROMPT ANSWER]...: runs the shell command CMD on a
-# terminal (script(1)), typing each ANSWER once PROMPT has appeared; what the
-# terminal showed goes to OUT and CMD's exit status to PTY_RC.
+# terminal (script(1)), typing each ANSWER once PROMPT has appeared (a
+# prompt given twice waits for its second appearance); what the terminal
+# showed goes to OUT and CMD's exit status to PTY_RC.
 pty_session() {
-	local out=$1 cmd=$2 fifo=$T/pty.$$ spid fd prompt n
+	local out=$1 cmd=$2 fifo=$T/pty.$$ spid fd prompt n seen p rest
+	local -A asked=()
 	shift 2
 	: > "$out"
 	rm -f "$fifo"
 	mkfifo "$fifo"
 	script -qec "$cmd" /dev/null < "$fifo" > "$out" 2>&1 &
 	spid=$!
+	EXTRA_PIDS="$EXTRA_PIDS $spid"
 	exec {fd}> "$fifo"
 	while [ $# -ge 2 ]; do
 		prompt=$1
+		asked[$prompt]=$((${asked[$prompt]:-0} + 1))
 		n=0
-		until grep -qF -- "$prompt" "$out"; do
+		while :; do
+			seen=$(grep -oF -- "$prompt" "$out" | wc -l)
+			[ "$seen" -ge "${asked[$prompt]}" ] && break
 			n=$((n + 1))
 			if [ "$n" -gt 200 ] || ! kill -0 "$spid" 2>/dev/null; then
 				break
@@ -278,6 +318,9 @@ pty_session() {
 	exec {fd}>&-
 	wait "$spid"
 	PTY_RC=$?
+	rest=
+	for p in $EXTRA_PIDS; do [ "$p" = "$spid" ] || rest="$rest $p"; done
+	EXTRA_PIDS=$rest
 	rm -f "$fifo"
 }
 
