@@ -29,6 +29,8 @@ int method_location_add(struct call *c)
 
 	if (validate_label(name, &why) < 0)
 		return call_invalid(c, "name", "location name %s", why);
+	if (address && strlen(address) > 256)
+		return call_invalid(c, "address", "address must be at most 256 bytes");
 	if (address && validate_text(address, 256, &why) < 0)
 		return call_invalid(c, "address", "address %s", why);
 	loc = json_pack("{s:s}", "name", name);
@@ -59,16 +61,64 @@ static int collect(const void *key, size_t klen, const void *val, size_t vlen, v
 	return 0;
 }
 
-int method_location_list(struct call *c)
-{
-	json_t *list = json_array();
-	int r = store_scan(c->txn, DB_LOCATIONS, NULL, 0, false, collect, list);
+/* How many staff are assigned to each location (primary or allowed) or hold each role. */
+struct tally {
+	json_t *locations;	/* name -> count */
+	json_t *roles;
+};
 
+static void tally_add(json_t *counts, const char *name)
+{
+	json_object_set_new(counts, name, json_integer(json_integer_value(json_object_get(counts, name)) + 1));
+}
+
+static int tally_one(json_t *rec, void *userdata)
+{
+	struct tally *t = userdata;
+	const char *primary = json_string_value(json_object_get(rec, "primary_location"));
+	json_t *loc;
+	size_t i;
+	bool primary_listed = false;
+
+	json_array_foreach(json_object_get(rec, "locations"), i, loc) {
+		tally_add(t->locations, json_string_value(loc));
+		primary_listed |= primary && strcmp(json_string_value(loc), primary) == 0;
+	}
+	if (primary && !primary_listed)
+		tally_add(t->locations, primary);
+	tally_add(t->roles, json_string_value(json_object_get(rec, "role")));
+	return 0;
+}
+
+/* Lists a table, each entry with its staff count from counts. */
+static int list_with_counts(struct call *c, enum store_db db, const char *member, bool locations)
+{
+	struct tally t = { json_object(), json_object() };
+	json_t *list = json_array(), *item;
+	size_t i;
+	int r;
+
+	r = store_scan(c->txn, db, NULL, 0, false, collect, list);
+	if (r == 0)
+		r = users_scan(c->txn, NULL, tally_one, &t);
+	json_array_foreach(list, i, item) {
+		json_t *counts = locations ? t.locations : t.roles;
+		json_object_set_new(item, "staff",
+				    json_integer(json_integer_value(
+					    json_object_get(counts, json_string_value(json_object_get(item, "name"))))));
+	}
+	json_decref(t.locations);
+	json_decref(t.roles);
 	if (r < 0) {
 		json_decref(list);
 		return r;
 	}
-	return call_reply(c, json_pack("{s:o}", "locations", list));
+	return call_reply(c, json_pack("{s:o}", member, list));
+}
+
+int method_location_list(struct call *c)
+{
+	return list_with_counts(c, DB_LOCATIONS, "locations", true);
 }
 
 struct relocate {
@@ -315,14 +365,7 @@ int method_role_add(struct call *c)
 
 int method_role_list(struct call *c)
 {
-	json_t *list = json_array();
-	int r = store_scan(c->txn, DB_ROLES, NULL, 0, false, collect, list);
-
-	if (r < 0) {
-		json_decref(list);
-		return r;
-	}
-	return call_reply(c, json_pack("{s:o}", "roles", list));
+	return list_with_counts(c, DB_ROLES, "roles", false);
 }
 
 struct members {

@@ -356,6 +356,10 @@ static int set_checked_string(struct call *c, json_t *rec, const char *field, co
 
 static int check_short_text(const char *s, const char **why)
 {
+	if (s && strlen(s) > 64) {
+		*why = "must be at most 64 bytes";
+		return -EINVAL;
+	}
 	if (s && !*s) {
 		*why = "must not be empty";
 		return -EINVAL;
@@ -365,6 +369,10 @@ static int check_short_text(const char *s, const char **why)
 
 static int check_bio(const char *s, const char **why)
 {
+	if (s && strlen(s) > 2000) {
+		*why = "must be at most 2000 bytes";
+		return -EINVAL;
+	}
 	return validate_text(s, 2000, why);
 }
 
