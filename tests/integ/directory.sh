@@ -139,7 +139,7 @@ check_rejected 1 'assigned|in use' "a location assigned to someone cannot be rem
 check_rejected 1 'assigned|in use' "nor the one hprov is allowed at" ctl location remove Main
 check "an unassigned location can be removed" ctl location remove "East Wing"
 check_eq '["Main","North Side"]' "$(cj 'map(.name)|sort' location list)" "the removed location is gone"
-check_eq '[2,1]' "$(cj '[(.[]|select(.name=="Main")|.staff),(.[]|select(.name=="North Side")|.staff)]' location list)" \
+check_eq '[3,1]' "$(cj '[(.[]|select(.name=="Main")|.staff),(.[]|select(.name=="North Side")|.staff)]' location list)" \
 	"location list counts the staff assigned to each location"
 
 # ---- roles and users ----
