@@ -13,33 +13,11 @@ static const struct ctl_option add_options[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
-/* "a, b, c" from an array of strings; malloc'd. */
-static char *join(const json_t *array, const char *none)
-{
-	char *buf = NULL;
-	size_t len = 0, i;
-	const json_t *v;
-	FILE *f;
-
-	if (json_array_size(array) == 0)
-		return strdup(none);
-	f = open_memstream(&buf, &len);
-	if (!f)
-		return NULL;
-	json_array_foreach(array, i, v)
-		fprintf(f, "%s%s", i ? ", " : "", json_is_string(v) ? json_string_value(v) : "?");
-	if (fclose(f) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
 static int print_role(struct ctl *ctl, const json_t *role, const json_t *members)
 {
 	struct ctl_table *t = NULL;
-	char *perms = join(json_object_get(role, "permissions"), "none");
-	char *who = members ? join(members, "none") : NULL;
+	char *perms = ctl_join(json_object_get(role, "permissions"), "none");
+	char *who = members ? ctl_join(members, "none") : NULL;
 	const json_t *staff = json_object_get(role, "staff");
 	int r;
 
@@ -146,7 +124,7 @@ static int role_list(struct ctl *ctl, const struct ctl_args *a)
 	json_array_foreach(list, i, role) {
 		char staff[24] = "-";
 		const json_t *n = json_object_get(role, "staff");
-		char *perms = join(json_object_get(role, "permissions"), "none");
+		char *perms = ctl_join(json_object_get(role, "permissions"), "none");
 
 		if (!perms) {
 			r = ctl_oom(ctl);

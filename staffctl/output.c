@@ -314,3 +314,25 @@ int ctl_print_json(FILE *f, const json_t *j)
 		return -EIO;
 	return 0;
 }
+
+/* "a, b, c" from an array of strings; malloc'd. */
+char *ctl_join(const json_t *array, const char *none)
+{
+	char *buf = NULL;
+	size_t len = 0, i;
+	const json_t *v;
+	FILE *f;
+
+	if (json_array_size(array) == 0)
+		return strdup(none);
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	json_array_foreach(array, i, v)
+		fprintf(f, "%s%s", i ? ", " : "", json_is_string(v) ? json_string_value(v) : "?");
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}

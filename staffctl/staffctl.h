@@ -233,6 +233,8 @@ const char *ctl_yes_no(bool b);
 const char *ctl_json_time(const json_t *obj, const char *key, char *buf, size_t len);
 
 int ctl_print_json(FILE *f, const json_t *j);
+/* "a, b, c" from an array of strings, or none when it is empty; malloc'd. */
+char *ctl_join(const json_t *array, const char *none);
 
 /* ---- prompt.c: questions on the terminal; secrets without echo ---- */
 

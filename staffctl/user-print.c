@@ -31,24 +31,6 @@ int ctl_user_table_add(struct ctl_table *t, const json_t *u)
 	return r;
 }
 
-static char *join_strings(const json_t *array)
-{
-	char *buf = NULL;
-	size_t len = 0, i;
-	const json_t *v;
-	FILE *f = open_memstream(&buf, &len);
-
-	if (!f)
-		return NULL;
-	json_array_foreach(array, i, v)
-		fprintf(f, "%s%s", i ? ", " : "", json_is_string(v) ? json_string_value(v) : "?");
-	if (fclose(f) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
 static void kv_opt(struct ctl_table *t, const char *key, const char *value)
 {
 	if (value)
@@ -90,7 +72,7 @@ int ctl_print_user(struct ctl *ctl, const json_t *u)
 	ctl_kv_add(t, "Must change password", ctl_yes_no(json_get_bool(u, "must_change_password", false)));
 	ctl_kv_add(t, "Primary location", str(u, "primary_location"));
 	if (json_array_size(locs) > 0) {
-		where = join_strings(locs);
+		where = ctl_join(locs, "none");
 		if (!where) {
 			r = ctl_oom(ctl);
 			goto out;

@@ -351,9 +351,27 @@ int method_user_edit(struct call *c)
 	return r;
 }
 
+/* Both deactivation and a cancelled invitation end here: the user and its
+ * history stay, the status becomes inactive and any code is voided. */
+static int make_inactive(struct call *c, const json_t *old, const char *action, const char *detail)
+{
+	json_t *rec = json_deep_copy(old);
+	int r;
+
+	if (!rec)
+		return -ENOMEM;
+	json_object_set_new(rec, "status", json_string("inactive"));
+	json_object_set_new(rec, "deactivated", json_integer((json_int_t)time(NULL)));
+	r = void_token(c, rec);
+	if (r == 0)
+		r = save(c, old, rec, action, detail);
+	json_decref(rec);
+	return r;
+}
+
 int method_user_deactivate(struct call *c)
 {
-	json_t *old = NULL, *rec;
+	json_t *old = NULL;
 	int r = load_target(c, &old);
 
 	if (r < 0)
@@ -362,19 +380,9 @@ int method_user_deactivate(struct call *c)
 		r = call_state(c, "%s is already deactivated", str(old, "username"));
 	else if (strcmp(str(old, "username"), c->who.username) == 0)
 		r = call_state(c, "administrators cannot deactivate their own account");
-	if (r < 0) {
-		json_decref(old);
-		return r;
-	}
-	rec = json_deep_copy(old);
-	json_object_set_new(rec, "status", json_string("inactive"));
-	json_object_set_new(rec, "deactivated", json_integer((json_int_t)time(NULL)));
-	/* A pending user's invitation is cancelled with it. */
-	r = void_token(c, rec);
-	if (r == 0)
-		r = save(c, old, rec, "user.deactivate", status_is(old, "pending") ? "invitation cancelled" : NULL);
+	else
+		r = make_inactive(c, old, "user.deactivate", status_is(old, "pending") ? "invitation cancelled" : NULL);
 	json_decref(old);
-	json_decref(rec);
 	return r;
 }
 
@@ -518,24 +526,16 @@ int method_forgot_password(struct call *c)
 
 int method_user_cancel_invite(struct call *c)
 {
-	json_t *old = NULL, *rec;
+	json_t *old = NULL;
 	int r = load_target(c, &old);
 
 	if (r < 0)
 		return r;
-	if (!status_is(old, "pending")) {
+	if (!status_is(old, "pending"))
 		r = call_state(c, "%s has no pending invitation", str(old, "username"));
-		json_decref(old);
-		return r;
-	}
-	rec = json_deep_copy(old);
-	json_object_set_new(rec, "status", json_string("inactive"));
-	json_object_set_new(rec, "deactivated", json_integer((json_int_t)time(NULL)));
-	r = void_token(c, rec);
-	if (r == 0)
-		r = save(c, old, rec, "user.cancel-invite", NULL);
+	else
+		r = make_inactive(c, old, "user.cancel-invite", NULL);
 	json_decref(old);
-	json_decref(rec);
 	return r;
 }
 

@@ -406,7 +406,9 @@ static int conn_append(struct conn *c, const char *buf, size_t len)
 	return 0;
 }
 
-int conn_send(struct conn *c, const char *buf, size_t len)
+/* Appends, then writes out whatever the socket takes once at least
+ * flush_at bytes wait. */
+static int conn_write(struct conn *c, const char *buf, size_t len, size_t flush_at)
 {
 	int r;
 
@@ -415,7 +417,7 @@ int conn_send(struct conn *c, const char *buf, size_t len)
 	r = conn_append(c, buf, len);
 	if (r < 0)
 		return r;
-	if (conn_flush(c) < 0) {
+	if (c->out_len - c->out_off >= flush_at && conn_flush(c) < 0) {
 		conn_close(c);
 		return -ECONNRESET;
 	}
@@ -423,22 +425,15 @@ int conn_send(struct conn *c, const char *buf, size_t len)
 	return 0;
 }
 
+int conn_send(struct conn *c, const char *buf, size_t len)
+{
+	return conn_write(c, buf, len, 0);
+}
+
 int conn_queue(struct conn *c, const char *buf, size_t len)
 {
-	int r;
-
-	if (c->closed)
-		return -ECONNRESET;
-	r = conn_append(c, buf, len);
-	if (r < 0)
-		return r;
 	/* Written in large pieces: one send() per 64 KiB rather than per reply. */
-	if (c->out_len - c->out_off >= 64 * 1024 && conn_flush(c) < 0) {
-		conn_close(c);
-		return -ECONNRESET;
-	}
-	conn_update_events(c);
-	return 0;
+	return conn_write(c, buf, len, 64 * 1024);
 }
 
 bool conn_backlogged(const struct conn *c)
