@@ -26,6 +26,7 @@ void log_setup(void)
 		      (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
+__attribute__((format(printf, 3, 0)))
 static void log_v(int priority, const char *level, const char *fmt, va_list ap)
 {
 	char msg[1024];

@@ -701,7 +701,7 @@ static void test_user_names(void **state)
 	static const char *const good[] = { "staffd", "_staffd", "Debian-staff", "s.t_a-f9",
 					    "abcdefghijklmnopqrstuvwxyz012345" };
 	static const char *const bad[] = { "1staffd", "-staffd", ".staffd", "staff d", "st/aff", "staff:x",
-					   "st\xc3\xa4" "ff", "\"staffd\"", "abcdefghijklmnopqrstuvwxyz0123456" };
+					   "st\303\244ff", "\"staffd\"", "abcdefghijklmnopqrstuvwxyz0123456" };
 	char buf[128];
 
 	assert_int_equal(load(f, "[daemon]\nuser =\n"), 0);
