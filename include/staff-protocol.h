@@ -16,7 +16,8 @@
 #define STAFF_VERSION "0.1.0"
 #endif
 
-/* Largest message either side accepts, terminating NUL included. */
+/* Largest request staffd accepts, terminating NUL included. Replies may be
+ * longer; long answers stream as several replies ("more"/"continues"). */
 #define STAFF_FRAME_MAX (64 * 1024)
 
 /* Secrets longer than this are refused before any work is done. */
