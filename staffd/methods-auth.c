@@ -447,9 +447,13 @@ out:
 int method_check_account(struct call *c)
 {
 	const char *location = json_get_str(c->params, "location"), *require = json_get_str(c->params, "require");
+	const char *username = json_get_str(c->params, "username");
 	json_t *rec = NULL;
-	int r = load_user(c, &rec);
+	/* Asked at every login and by cron and SSH: the summary has all it needs. */
+	int r = user_summary_get(c->txn, username, &rec);
 
+	if (r == -ENOENT)
+		return call_no_such_user(c, username);
 	if (r < 0)
 		return r;
 	/* Where and what before the account's state, so that someone activating

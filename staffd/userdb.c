@@ -230,18 +230,18 @@ static int get_user_record(struct call *c)
 			json_decref(k.replies);
 			return call_fail(c, "org.varlink.service.ExpectedMore", NULL);
 		}
-		r = users_scan(c->txn, NULL, collect_user, &k);
+		r = summaries_scan(c->txn, collect_user, &k);
 		if (r < 0) {
 			json_decref(k.replies);
 			return r;
 		}
 		return reply_all(c, k.replies);
 	}
-	if (name && (r = user_get(c->txn, name, &byname)) < 0 && r != -ENOENT)
+	if (name && (r = user_summary_get(c->txn, name, &byname)) < 0 && r != -ENOENT)
 		return r;
 	if (have_uid) {
 		json_int_t uid = json_integer_value(json_object_get(c->params, "uid"));
-		r = uid >= 0 && uid <= UINT32_MAX ? user_get_by_uid(c->txn, (uid_t)uid, &byuid) : -ENOENT;
+		r = uid >= 0 && uid <= UINT32_MAX ? user_summary_by_uid(c->txn, (uid_t)uid, &byuid) : -ENOENT;
 		if (r < 0 && r != -ENOENT) {
 			json_decref(byname);
 			return r;
@@ -319,15 +319,15 @@ static int candidate_groups(struct call *c, const char *name, long long gid, jso
 	if (r < 0)
 		return r;
 	if (!name && gid < 0)
-		return users_scan(c->txn, NULL, own_group_one, &groups);
-	if (name && (r = user_get(c->txn, name, &rec)) == 0) {
+		return summaries_scan(c->txn, own_group_one, &groups);
+	if (name && (r = user_summary_get(c->txn, name, &rec)) == 0) {
 		own_group_one(rec, &groups);
 		json_decref(rec);
 		rec = NULL;
 	}
 	if (r < 0 && r != -ENOENT)
 		return r;
-	if (gid >= 0 && gid <= UINT32_MAX && (r = user_get_by_uid(c->txn, (uid_t)gid, &rec)) == 0) {
+	if (gid >= 0 && gid <= UINT32_MAX && (r = user_summary_by_uid(c->txn, (uid_t)gid, &rec)) == 0) {
 		own_group_one(rec, &groups);
 		json_decref(rec);
 	}
@@ -435,14 +435,14 @@ static int get_memberships(struct call *c)
 		return call_fail(c, "org.varlink.service.ExpectedMore", NULL);
 	}
 	if (user) {
-		r = user_get(c->txn, user, &rec);
+		r = user_summary_get(c->txn, user, &rec);
 		if (r == 0)
 			user_memberships(c->txn, rec, m.pairs, group);
 		json_decref(rec);
 		if (r == -ENOENT)
 			r = 0;
 	} else
-		r = users_scan(c->txn, NULL, member_one, &m);
+		r = summaries_scan(c->txn, member_one, &m);
 	if (r < 0) {
 		json_decref(m.pairs);
 		return r;

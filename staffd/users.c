@@ -185,6 +185,10 @@ static int summary_put(struct txn *t, const json_t *rec)
 		return -ENOMEM;
 	if (str(rec, "primary_location"))
 		json_object_set(sum, "primary_location", json_object_get(rec, "primary_location"));
+	/* What the account check needs besides. */
+	json_object_set_new(sum, "must_change_password", json_boolean(json_is_true(json_object_get(rec, "must_change_password"))));
+	if (json_object_get(rec, "locked_at"))
+		json_object_set(sum, "locked_at", json_object_get(rec, "locked_at"));
 	r = store_put_json(t, DB_USER_SUMMARY, username, sum);
 	json_decref(sum);
 	return r;
@@ -195,14 +199,72 @@ static int summary_one(json_t *rec, void *userdata)
 	return summary_put(userdata, rec);
 }
 
+/* Bumped whenever summary_put writes something new. */
+#define SUMMARY_VERSION "2"
+
 int users_rebuild_summaries(struct txn *t)
 {
-	size_t users = 0, summaries = 0;
+	const void *v;
+	size_t n;
 	int r;
 
-	if ((r = store_count(t, DB_USERS, &users)) < 0 || (r = store_count(t, DB_USER_SUMMARY, &summaries)) < 0)
+	r = store_get(t, DB_META, "summary_version", strlen("summary_version"), &v, &n);
+	if (r == 0 && n == strlen(SUMMARY_VERSION) && memcmp(v, SUMMARY_VERSION, n) == 0)
+		return 0;
+	if (r < 0 && r != -ENOENT)
 		return r;
-	return users == summaries ? 0 : users_scan(t, NULL, summary_one, t);
+	r = users_scan(t, NULL, summary_one, t);
+	if (r == 0)
+		r = store_put(t, DB_META, "summary_version", strlen("summary_version"), SUMMARY_VERSION,
+			      strlen(SUMMARY_VERSION), false);
+	return r;
+}
+
+int user_summary_get(struct txn *t, const char *username, json_t **ret)
+{
+	return store_get_json(t, DB_USER_SUMMARY, username, ret);
+}
+
+int user_summary_by_uid(struct txn *t, uid_t uid, json_t **ret)
+{
+	unsigned char key[4];
+	const void *v;
+	size_t n;
+	char name[64];
+	int r;
+
+	store_be32((uint32_t)uid, key);
+	r = store_get(t, DB_UIDS, key, sizeof(key), &v, &n);
+	if (r < 0)
+		return r;
+	if (n >= sizeof(name))
+		return -EBADMSG;
+	memcpy(name, v, n);
+	name[n] = '\0';
+	return user_summary_get(t, name, ret);
+}
+
+static int summary_visit(const void *key, size_t klen, const void *val, size_t vlen, void *userdata)
+{
+	struct scan *s = userdata;
+	json_t *sum;
+	int r;
+
+	(void)key;
+	(void)klen;
+	sum = json_loadb(val, vlen, 0, NULL);
+	if (!sum)
+		return -EBADMSG;
+	r = s->visit(sum, s->userdata);
+	json_decref(sum);
+	return r;
+}
+
+int summaries_scan(struct txn *t, user_visit_fn visit, void *userdata)
+{
+	struct scan s = { visit, userdata, NULL };
+
+	return store_scan(t, DB_USER_SUMMARY, NULL, 0, false, summary_visit, &s);
 }
 
 int user_put(struct txn *t, const json_t *old, const json_t *rec)

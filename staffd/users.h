@@ -33,10 +33,21 @@ int user_counts(struct txn *t, struct user_counts *ret);
 /* Writes the listing summaries a database from an earlier version lacks. */
 int users_rebuild_summaries(struct txn *t);
 
+/*
+ * The summary kept beside each record: username, names, email, role,
+ * status, lock (and when), admin flag, locations, uid, must-change flag.
+ * Enough for listings, account checks and user records for the system, and
+ * a fraction of the record to parse.
+ */
+int user_summary_get(struct txn *t, const char *username, json_t **ret);
+int user_summary_by_uid(struct txn *t, uid_t uid, json_t **ret);
+
 /* Visits every record in username order from after (NULL: the first);
  * visit returns 0 to go on, > 0 to stop. */
 typedef int (*user_visit_fn)(json_t *rec, void *userdata);
 int users_scan(struct txn *t, const char *after, user_visit_fn visit, void *userdata);
+/* The same over the summaries, in username order. */
+int summaries_scan(struct txn *t, user_visit_fn visit, void *userdata);
 
 /* Active, unlocked, and the admin flag or admin.accounts through the role. */
 bool user_is_admin(struct txn *t, const json_t *rec);

@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
+
+/* How much less urgent hashing is than answering requests. */
+#define WORKER_NICE 10
 
 #include "workpool.h"
 
@@ -58,6 +62,12 @@ static void *worker_main(void *arg)
 {
 	struct workpool *p = arg;
 	const uint64_t one = 1;
+
+	/* Hashing may take every core; the request loop must still get one at
+	 * once, or every lookup waits behind Argon2id. */
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), WORKER_NICE) < 0) {
+		/* Not allowed (RLIMIT_NICE): run at the loop's priority. */
+	}
 
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
@@ -153,7 +163,8 @@ int workpool_submit(struct workpool *p, work_fn work, work_fn done, void *ctx)
 	j->done = done;
 	j->ctx = ctx;
 	pthread_mutex_lock(&p->lock);
-	if (p->stopping || p->queued >= p->queue_max) {
+	/* Jobs an idle worker has not picked up yet do not take a queue place. */
+	if (p->stopping || p->queued + p->running >= p->nthreads + p->queue_max) {
 		pthread_mutex_unlock(&p->lock);
 		free(j);
 		return -EBUSY;
