@@ -120,7 +120,7 @@ backup() {
 	"$STAFFCTL" backup "$1" > /dev/null || die "staffctl backup failed"
 }
 
-sleep 1
+sleep 2
 set -- $(rss)
 [ $# -eq 2 ] || die "cannot read the daemon's memory figures"
 RSS_EMPTY=$1 RSS_EMPTY_ANON=$2
@@ -142,7 +142,7 @@ echo "directory: appending audit records up to $AUDIT (at most $LOAD_SECONDS s).
 run "$BENCH" audit "$SOCK" "$USERS" "$AUDIT" "$LOAD_SECONDS" > "$T/audit.out" || die "appending audit records failed"
 RECORDS=$(val audit_records "$T/audit.out")
 
-sleep 1
+sleep 2
 set -- $(rss)
 [ $# -eq 2 ] || die "cannot read the daemon's memory figures"
 RSS_LOADED=$1 RSS_LOADED_ANON=$2
@@ -160,7 +160,7 @@ for db in audit audit_by_user; do
 done
 rm -f "$T/full.mdb"
 
-sleep 1
+sleep 2
 set -- $(rss)
 [ $# -eq 2 ] || die "cannot read the daemon's memory figures"
 RSS_BACKUP=$1 RSS_BACKUP_ANON=$2
@@ -182,7 +182,7 @@ run "$BENCH" exec "$RUNS" "$STAFFCTL" --json user show "$SAMPLE" > "$T/t.show" |
 run "$BENCH" exec "$RUNS" "$STAFFCTL" --json audit --user "$SAMPLE" > "$T/t.audit" || die "timing audit failed"
 run "$BENCH" proto "$SOCK" "$RUNS" "$SAMPLE" > "$T/t.proto" || die "timing the protocol calls failed"
 
-sleep 1
+sleep 2
 set -- $(rss)
 [ $# -eq 2 ] || die "cannot read the daemon's memory figures"
 RSS_AFTER=$1 RSS_AFTER_ANON=$2

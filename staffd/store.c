@@ -1,5 +1,7 @@
 /* LMDB wrapper: maps LMDB results to negative errno once, at this boundary. */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -25,6 +27,8 @@ struct store {
 	MDB_env *env;
 	MDB_dbi dbi[DB_COUNT_];
 	char *dir;
+	void *map;		/* where LMDB mapped data.mdb, for store_release_pages */
+	size_t map_len;
 };
 
 struct txn {
@@ -32,6 +36,8 @@ struct txn {
 	MDB_txn *txn;
 	int error;		/* first failure, sticky until commit */
 };
+
+static void find_map(struct store *s);
 
 static int errno_from_mdb(int rc)
 {
@@ -90,6 +96,8 @@ int store_open(const char *dir, size_t map_size, struct store **ret)
 		rc = mdb_txn_commit(txn);
 		txn = NULL;
 	}
+	if (!rc)
+		find_map(s);
 out:
 	if (txn)
 		mdb_txn_abort(txn);
@@ -287,14 +295,46 @@ int store_size(struct store *s, uint64_t *ret)
 	return 0;
 }
 
+/*
+ * LMDB tells the map's address only for fixed maps. Any value it returns
+ * points into the map: take one from the main database (it holds the named
+ * tables) and find the mapping around it in /proc/self/maps.
+ */
+static void find_map(struct store *s)
+{
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_dbi main;
+	MDB_val k, v;
+	uintptr_t inside = 0, start, end;
+	char line[512];
+	FILE *f;
+
+	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) == 0 && mdb_dbi_open(txn, NULL, 0, &main) == 0 &&
+	    mdb_cursor_open(txn, main, &cur) == 0 && mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0)
+		inside = (uintptr_t)k.mv_data;
+	if (cur)
+		mdb_cursor_close(cur);
+	if (txn)
+		mdb_txn_abort(txn);
+	f = inside ? fopen("/proc/self/maps", "re") : NULL;
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR, &start, &end) == 2 && inside >= start && inside < end) {
+			s->map = (void *)start;
+			s->map_len = end - start;
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
 void store_release_pages(struct store *s)
 {
-	MDB_envinfo info;
-
 	/* The map is read-only (no MDB_WRITEMAP): dropping its pages only unmaps
 	 * them from this process; they stay in the page cache for the next read. */
-	if (mdb_env_info(s->env, &info) == 0 && info.me_mapaddr)
-		madvise(info.me_mapaddr, info.me_mapsize, MADV_DONTNEED);
+	if (s->map)
+		madvise(s->map, s->map_len, MADV_DONTNEED);
 }
 
 void store_be64(uint64_t v, unsigned char out[8])
