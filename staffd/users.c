@@ -70,23 +70,31 @@ int user_get(struct txn *t, const char *username, json_t **ret)
 	return store_get_json(t, DB_USERS, username, ret);
 }
 
-int user_get_by_uid(struct txn *t, uid_t uid, json_t **ret)
+/* The username the uid index gives for uid. */
+static int uid_to_name(struct txn *t, uid_t uid, char *name, size_t len)
 {
 	unsigned char key[4];
 	const void *v;
 	size_t n;
-	char name[64];
 	int r;
 
 	store_be32((uint32_t)uid, key);
 	r = store_get(t, DB_UIDS, key, sizeof(key), &v, &n);
 	if (r < 0)
 		return r;
-	if (n >= sizeof(name))
+	if (n >= len)
 		return -EBADMSG;
 	memcpy(name, v, n);
 	name[n] = '\0';
-	return user_get(t, name, ret);
+	return 0;
+}
+
+int user_get_by_uid(struct txn *t, uid_t uid, json_t **ret)
+{
+	char name[64];
+	int r = uid_to_name(t, uid, name, sizeof(name));
+
+	return r < 0 ? r : user_get(t, name, ret);
 }
 
 static const char *str(const json_t *rec, const char *key)
@@ -227,21 +235,10 @@ int user_summary_get(struct txn *t, const char *username, json_t **ret)
 
 int user_summary_by_uid(struct txn *t, uid_t uid, json_t **ret)
 {
-	unsigned char key[4];
-	const void *v;
-	size_t n;
 	char name[64];
-	int r;
+	int r = uid_to_name(t, uid, name, sizeof(name));
 
-	store_be32((uint32_t)uid, key);
-	r = store_get(t, DB_UIDS, key, sizeof(key), &v, &n);
-	if (r < 0)
-		return r;
-	if (n >= sizeof(name))
-		return -EBADMSG;
-	memcpy(name, v, n);
-	name[n] = '\0';
-	return user_summary_get(t, name, ret);
+	return r < 0 ? r : user_summary_get(t, name, ret);
 }
 
 static int summary_visit(const void *key, size_t klen, const void *val, size_t vlen, void *userdata)
