@@ -27,7 +27,7 @@ struct queue {
 struct workpool {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	struct queue todo;	/* waiting for a worker */
+	struct queue waiting;	/* for a worker */
 	struct queue finished;	/* waiting for workpool_reap */
 	unsigned queued, running, queue_max;
 	bool stopping;
@@ -73,9 +73,9 @@ static void *worker_main(void *arg)
 	for (;;) {
 		struct job *j;
 
-		while (!p->todo.head && !p->stopping)
+		while (!p->waiting.head && !p->stopping)
 			pthread_cond_wait(&p->wake, &p->lock);
-		j = queue_pop(&p->todo);
+		j = queue_pop(&p->waiting);
 		if (!j)
 			break;	/* stopping and nothing left */
 		p->queued--;
@@ -169,7 +169,7 @@ int workpool_submit(struct workpool *p, work_fn work, work_fn done, void *ctx)
 		free(j);
 		return -EBUSY;
 	}
-	queue_push(&p->todo, j);
+	queue_push(&p->waiting, j);
 	p->queued++;
 	pthread_cond_signal(&p->wake);
 	pthread_mutex_unlock(&p->lock);
