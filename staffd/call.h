@@ -34,6 +34,7 @@ struct call {
 	bool more;
 	bool oneway;
 	struct caller who;
+	long long now;		/* the request's time: one reading for all it stamps */
 	struct txn *txn;	/* opened by the dispatcher for the handler */
 	json_t *audit_log;	/* records written in txn, journalled after commit */
 	bool keep_on_refusal;	/* commit txn even when refusing: a failed login is recorded */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sodium.h>
 
@@ -541,6 +542,7 @@ void dispatch_call(struct daemon *d, struct conn *conn, enum endpoint endpoint, 
 	c->more = vc->more;
 	c->oneway = vc->oneway;
 	c->passed_fd = passed_fd;
+	c->now = (long long)time(NULL);
 	c->audit_log = json_array();
 	vc->method = NULL;
 	vc->parameters = NULL;

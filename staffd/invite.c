@@ -48,7 +48,7 @@ int invite_issue(struct call *c, json_t *rec, const char *kind, char **code)
 	r = token_hash(c->daemon->keys, fresh, hash);
 	if (r < 0)
 		goto fail;
-	expires = (long long)time(NULL) +
+	expires = c->now +
 		  (strcmp(kind, "reset") == 0 ? cfg->reset_ttl : cfg->activation_ttl);
 	sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
 	token = json_pack("{s:s,s:s,s:I}", "user", username, "kind", kind, "expires", (json_int_t)expires);

@@ -66,12 +66,12 @@ int method_get_status(struct call *c)
 }
 
 /* A staff record with every default, before the caller's fields are applied. */
-json_t *user_new_record(uint32_t uid)
+json_t *user_new_record(uint32_t uid, long long now)
 {
 	return json_pack("{s:b,s:s,s:s,s:b,s:i,s:b,s:[],s:i,s:i,s:b,s:b,s:b,s:I,s:I}", "admin", 0, "employment",
 			 "employee", "status", "pending", "locked", 0, "failed_logins", 0, "must_change_password", 0,
 			 "locations", "capacity", 1, "step", 15, "daily_billing_report", 0, "email_updates", 0,
-			 "eprescribing_verified", 0, "uid", (json_int_t)uid, "created", (json_int_t)time(NULL));
+			 "eprescribing_verified", 0, "uid", (json_int_t)uid, "created", (json_int_t)now);
 }
 
 int method_init(struct call *c)
@@ -111,7 +111,7 @@ int method_init(struct call *c)
 		r = call_state(c, "no free uid left between uid_min and uid_max");
 	if (r < 0)
 		goto out;
-	rec = user_new_record(uid);
+	rec = user_new_record(uid, c->now);
 	json_object_set_new(rec, "admin", json_true());
 	json_object_set_new(rec, "role", json_string("Owner"));
 	r = user_apply_input(c, rec, admin_in, true);

@@ -109,7 +109,7 @@ int method_user_add(struct call *c)
 		return call_state(c, "no free uid left between uid_min and uid_max");
 	if (r < 0)
 		return r;
-	rec = user_new_record(uid);
+	rec = user_new_record(uid, c->now);
 	if (!rec)
 		return -ENOMEM;
 	r = user_apply_input(c, rec, input, true);

@@ -56,7 +56,7 @@ int method_audit_verify(struct call *c);
 /* Appends an audit record for the call's change, in the call's transaction. */
 int audit_call(struct call *c, const char *action, const char *target, const char *detail);
 /* A staff record with every default, before the caller's fields are applied. */
-json_t *user_new_record(uint32_t uid);
+json_t *user_new_record(uint32_t uid, long long now);
 
 /* The UserInput fields (users.c), shared by Init, UserAdd and UserEdit. */
 extern const struct json_field user_input_fields[];
