@@ -37,26 +37,9 @@ fi
 T=$(mktemp -d "$BENCH_TMPDIR/staffd-bench.XXXXXX") || exit 1
 SOCK=$T/staffd.sock
 export STAFFD_SOCKET="$SOCK"
-PID=
-CHILD=
+. "$(dirname "$0")/lib.sh"
 
-# Long steps run in the background and are waited for, so that a signal
-# stops the bench at once instead of after the step.
-run() {
-	"$@" &
-	CHILD=$!
-	wait "$CHILD"
-	set -- $?
-	CHILD=
-	return "$1"
-}
 
-stop_daemon() {
-	[ -n "$PID" ] || return 0
-	kill -TERM "$PID" 2>/dev/null
-	wait "$PID" 2>/dev/null
-	PID=
-}
 cleanup() {
 	[ -z "$CHILD" ] || kill -TERM "$CHILD" 2>/dev/null
 	stop_daemon

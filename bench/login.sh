@@ -55,8 +55,7 @@ if [ -z "${BENCH_TMPDIR:-}" ]; then
 fi
 T=$(mktemp -d "$BENCH_TMPDIR/staffd-login.XXXXXX") || exit 1
 SOCK=$T/staffd.sock
-PID=
-CHILD=
+. "$(dirname "$0")/lib.sh"
 LOAD=
 LOCAL_USER=
 # The password of the bench's staff users and local account, and the code
@@ -65,16 +64,6 @@ BENCH_PASSWORD='Harbor!Violet27x'
 BENCH_CODEWORD='maple harbor'
 export BENCH_PASSWORD BENCH_CODEWORD
 
-# Long steps run in the background and are waited for, so that a signal
-# stops the bench at once instead of after the step.
-run() {
-	"$@" &
-	CHILD=$!
-	wait "$CHILD"
-	set -- $?
-	CHILD=
-	return "$1"
-}
 
 stop_load() {
 	[ -n "$LOAD" ] || return 0
@@ -83,12 +72,6 @@ stop_load() {
 	set -- $?
 	LOAD=
 	return "$1"
-}
-stop_daemon() {
-	[ -n "$PID" ] || return 0
-	kill -TERM "$PID" 2>/dev/null
-	wait "$PID" 2>/dev/null
-	PID=
 }
 cleanup() {
 	[ -z "$CHILD" ] || kill -TERM "$CHILD" 2>/dev/null

@@ -57,8 +57,7 @@ if [ -e "$USERDB_SOCKET" ]; then
 	rm -rf "$T"
 	exit 1
 fi
-PID=
-CHILD=
+. "$(dirname "$0")/lib.sh"
 LOAD=
 BENCH_PASSWORD='Harbor!Violet27x'
 # The code word bench-directory's Init sets.
@@ -80,12 +79,6 @@ stop_load() {
 	set -- $?
 	LOAD=
 	return "$1"
-}
-stop_daemon() {
-	[ -n "$PID" ] || return 0
-	kill -TERM "$PID" 2>/dev/null
-	wait "$PID" 2>/dev/null
-	PID=
 }
 cleanup() {
 	[ -z "$CHILD" ] || kill -TERM "$CHILD" 2>/dev/null
