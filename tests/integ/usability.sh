@@ -105,6 +105,14 @@ json_ok "backup" backup "$T/backup.mdb"
 json_ok "forgot-password" forgot-password hprov
 check_eq object "$(echo 1234 | ctl --json user set-pin hprov | jq -r type)" "--json user set-pin"
 check_eq object "$(echo 'Purple-Otter-Window-31' | ctl --json policy check | jq -r type)" "--json policy check"
+out=$(echo 'Purple-Otter-Window-31' | ctl policy check 2>&1)
+check_grep '^ok +upper ' "policy check shows each rule met" printf '%s' "$out"
+check_grep '^Strength: \[####\] 4 of 4$' "and a strength meter" printf '%s' "$out"
+out=$(echo 'abc123' | ctl policy check 2>&1)
+rc=$?
+check_eq 1 "$rc" "policy check exits 1 for a password that breaks the policy"
+check_grep '^FAIL +sequence +Avoid sequences' "naming each broken rule with its message" printf '%s' "$out"
+check_grep '^Strength: \[-{4}\] 0 of 4$' "with the meter at its weakest" printf '%s' "$out"
 check_eq array "$(ctl --json user list | jq -r type)" "a listing is one JSON array"
 check_eq '["amy","hprov","kim"]' "$(ctl --json user list | jq -c 'map(.username)|sort')" "of all its records"
 out=$(ctl --json user show nosuch 2>/dev/null)
