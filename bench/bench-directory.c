@@ -35,22 +35,9 @@
 
 #define WINDOW 32		/* calls in flight on the connection */
 #define TIMEOUT_MS 120000
+#define BENCH_NAME "bench-directory"
+#include "bench.h"
 #define MAX_RUNS 10000
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* Prints "key median p95 min max" in milliseconds; sorts v. */
 static void print_stats(const char *key, double *v, size_t n, const char *extra)
@@ -62,43 +49,6 @@ static void print_stats(const char *key, double *v, size_t n, const char *extra)
 	median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 	printf("%s %.3f %.3f %.3f %.3f%s%s\n", key, median * 1e3, v[p95 ? p95 - 1 : 0] * 1e3, v[0] * 1e3,
 	       v[n - 1] * 1e3, extra ? " " : "", extra ? extra : "");
-}
-
-static int connect_to(const char *path, struct varlink_client **ret)
-{
-	int r = varlink_client_connect(path, TIMEOUT_MS, ret);
-
-	if (r < 0)
-		fprintf(stderr, "bench-directory: cannot connect to %s: %s\n", path, strerror(-r));
-	return r;
-}
-
-static int report_error(const char *method, const struct varlink_reply *rep)
-{
-	char *p = json_dumps(rep->parameters, JSON_COMPACT);
-
-	fprintf(stderr, "bench-directory: %s failed: %s %s\n", method, rep->error, p ? p : "");
-	free(p);
-	return -EPROTO;
-}
-
-/* One single-reply call; *ret (may be NULL) gets the parameters. */
-static int call1(struct varlink_client *c, const char *method, json_t *params, json_t **ret)
-{
-	struct varlink_reply rep;
-	int r;
-
-	r = varlink_client_call(c, method, params, &rep);
-	if (r < 0) {
-		fprintf(stderr, "bench-directory: %s: %s\n", method, strerror(-r));
-		return r;
-	}
-	if (rep.error)
-		r = report_error(method, &rep);
-	else if (ret)
-		*ret = json_incref(rep.parameters);
-	varlink_reply_clear(&rep);
-	return r;
 }
 
 /* A streaming call; *count gets the number of replies. */

@@ -59,26 +59,13 @@
 #include "varlink.h"
 
 #define TIMEOUT_MS 120000
+#define BENCH_NAME "bench-login"
+#include "bench.h"
 #define MAX_CLIENTS 256
 #define MAX_BURST 1000
 #define MAX_RUNS 1000000
 #define VERIFY_RUNS 10
 #define FRAME_MAX 4096
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* "key median p95 p99 min max" in milliseconds; sorts v. */
 static void print_stats(const char *key, double *v, size_t n)
@@ -108,43 +95,6 @@ static const char *secret_env(const char *name)
 }
 
 /* ---- calls ---- */
-
-static int report_error(const char *method, const struct varlink_reply *rep)
-{
-	char *p = json_dumps(rep->parameters, JSON_COMPACT);
-
-	fprintf(stderr, "bench-login: %s failed: %s %s\n", method, rep->error, p ? p : "");
-	json_text_free(p);
-	return -EPROTO;
-}
-
-/* One single-reply call; *ret (may be NULL) gets the parameters. */
-static int call1(struct varlink_client *c, const char *method, json_t *params, json_t **ret)
-{
-	struct varlink_reply rep;
-	int r;
-
-	r = varlink_client_call(c, method, params, &rep);
-	if (r < 0) {
-		fprintf(stderr, "bench-login: %s: %s\n", method, strerror(-r));
-		return r;
-	}
-	if (rep.error)
-		r = report_error(method, &rep);
-	else if (ret)
-		*ret = json_incref(rep.parameters);
-	varlink_reply_clear(&rep);
-	return r;
-}
-
-static int connect_to(const char *path, struct varlink_client **ret)
-{
-	int r = varlink_client_connect(path, TIMEOUT_MS, ret);
-
-	if (r < 0)
-		fprintf(stderr, "bench-login: cannot connect to %s: %s\n", path, strerror(-r));
-	return r;
-}
 
 /* ---- setup ---- */
 

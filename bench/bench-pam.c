@@ -35,6 +35,10 @@
 #include <sodium.h>
 #include <security/pam_appl.h>
 
+#define TIMEOUT_MS 5000
+#define BENCH_NAME "bench-pam"
+#include "bench.h"
+
 #define MAX_CASES 16
 #define MAX_ROUNDS 100000
 
@@ -96,21 +100,6 @@ static int code_of(const char *name, int *ret)
 			return 0;
 		}
 	return -EINVAL;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* "key median p95 p99 min max" in milliseconds; sorts v. */
