@@ -12,6 +12,7 @@
 #include "call.h"
 #include "config.h"
 #include "daemon.h"
+#include "localnames.h"
 #include "methods.h"
 #include "store.h"
 #include "users.h"
@@ -625,6 +626,8 @@ static int apply_field(struct call *c, json_t *rec, const char *field, const jso
 		{ "bio", check_bio },
 	};
 	const char *why;
+	char clash[256];
+	int r;
 
 	for (size_t i = 0; i < sizeof(text_fields) / sizeof(text_fields[0]); i++)
 		if (strcmp(field, text_fields[i].field) == 0)
@@ -638,6 +641,11 @@ static int apply_field(struct call *c, json_t *rec, const char *field, const jso
 		}
 		if (validate_username(json_string_value(value), &why) < 0)
 			return call_invalid(c, "username", "username %s", why);
+		r = local_name_check_system(json_string_value(value), clash, sizeof(clash));
+		if (r == -EEXIST)
+			return call_conflict(c, "username", "%s", clash);
+		if (r < 0)
+			return r;
 		json_object_set(rec, "username", (json_t *)value);
 		return 0;
 	}
