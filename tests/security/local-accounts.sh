@@ -203,6 +203,20 @@ check_eq '[]' "$(vcall io.practice.Staff.GetStatus | jq -c .parameters.status.lo
 out=$(answers "$PW" | drive login "$CU" auth acct)
 expect_exact "the staff member signs in again with the staff password" "$out" "$P_PASSWORD" "auth=PAM_SUCCESS" "acct=PAM_SUCCESS"
 
+# A local account made while staffd runs: a reload is enough.
+# wait_clash VALUE: until the record's local_clash is VALUE (bounded).
+wait_clash() { for _ in $(seq 1 100); do [ "$(field "$CU" local_clash)" = "$1" ] && return 0; sleep 0.05; done; return 1; }
+useradd -M -s /usr/sbin/nologin "$CU" || exit 1
+kill -HUP "$STAFFD_PID"
+wait_clash "'$CU' is a local account of this machine; staff accounts cannot shadow it"
+check_eq io.practice.Staff.NoSuchUser "$(vcall io.practice.Staff.Authenticate "$auth_json" | jq -r .error)" \
+	"a reload disables an account whose name was taken since the start"
+userdel "$CU"
+getent group "$CU" >/dev/null && groupdel "$CU"
+kill -HUP "$STAFFD_PID"
+wait_clash null
+check_eq null "$(vcall io.practice.Staff.Authenticate "$auth_json" | jq -r .error)" "and the next one serves it again"
+
 # ---- 4. local accounts never ask staffd, in any phase ----
 service direct "socket=$SOCK"
 service direct_pin "socket=$SOCK" pin
