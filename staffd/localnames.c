@@ -111,7 +111,7 @@ static int add_sysusers_file(struct local_names *ln, const char *path)
 	int r = 0;
 
 	if (!f)
-		return errno == ENOENT ? 0 : -errno;
+		return errno == ENOENT || errno == EACCES ? 0 : -errno;
 	while (r == 0 && getline(&line, &cap, f) >= 0) {
 		char *p = line + strspn(line, " \t"), *name;
 		size_t len;
@@ -139,8 +139,9 @@ static int add_sysusers_dir(struct local_names *ln, const char *dir)
 	char path[4096];
 	int r = 0;
 
+	/* Declarations are a help on top of the fixed list: one we may not read is skipped. */
 	if (!d)
-		return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+		return errno == ENOENT || errno == ENOTDIR || errno == EACCES ? 0 : -errno;
 	while (r == 0 && (de = readdir(d))) {
 		size_t n = strlen(de->d_name);
 

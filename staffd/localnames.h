@@ -21,7 +21,8 @@ extern const struct local_sources local_sources_system;
 /*
  * Reads the names of src, as files: never through NSS, which may ask staffd.
  * A missing passwd or group file is an error (-ENOENT): without it no name
- * can be vouched for. Missing sysusers.d directories are fine.
+ * can be vouched for. Missing or unreadable sysusers.d directories and
+ * files are skipped.
  */
 int local_names_load(const struct local_sources *src, struct local_names **ret);
 void local_names_free(struct local_names *ln);

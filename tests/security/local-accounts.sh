@@ -46,12 +46,25 @@ NSS_SOCKET=/run/systemd/userdb/$NSS_SERVICE
 userdb_dir_existed=no
 [ -d /run/systemd/userdb ] && userdb_dir_existed=yes
 
+# sysadm CMD...: a shadow tool (useradd, chpasswd, ...), tried again while
+# another program holds the lock on /etc/passwd or /etc/group.
+sysadm() {
+	local i
+	for i in $(seq 1 20); do
+		"$@" 2> "$T/sysadm.err" && return 0
+		grep -qi lock "$T/sysadm.err" || break
+		sleep 0.25
+	done
+	sed 's/^/# /' "$T/sysadm.err" >&2
+	return 1
+}
+
 local_cleanup() {
 	local u
 	# A frozen daemon would not hear the TERM that cleanup sends.
 	[ -n "$STAFFD_PID" ] && kill -CONT "$STAFFD_PID" 2>/dev/null
-	for u in $LU $CU; do getent passwd "$u" >/dev/null && userdel "$u" 2>/dev/null; done
-	for u in $LU $LG $CU; do getent group "$u" >/dev/null && groupdel "$u" 2>/dev/null; done
+	for u in $LU $CU; do getent passwd "$u" >/dev/null && sysadm userdel "$u"; done
+	for u in $LU $LG $CU; do getent group "$u" >/dev/null && sysadm groupdel "$u"; done
 	cleanup
 	rm -f "$NSS_SOCKET"
 	[ "$userdb_dir_existed" = no ] && rmdir /run/systemd/userdb 2>/dev/null
@@ -63,9 +76,9 @@ start_daemon || exit 1
 setup_practice || exit 1
 add_active jdoe >/dev/null
 
-useradd -M -s /usr/sbin/nologin "$LU" || exit 1
-echo "$LU:$LPW" | chpasswd || exit 1
-groupadd "$LG" || exit 1
+sysadm useradd -M -s /usr/sbin/nologin "$LU" || exit 1
+sysadm sh -c "echo '$LU:$LPW' | chpasswd" || exit 1
+sysadm groupadd "$LG" || exit 1
 
 # audit_count USER: how many audit records name USER.
 audit_count() { vcall --more io.practice.Staff.AuditList "{\"user\":\"$1\"}" | jq -s 'map(select(.parameters.record)) | length'; }
@@ -122,8 +135,8 @@ service_example screensaver screensaver "socket=$SOCK"
 
 add_active "$CU" >/dev/null
 check_eq active "$(field "$CU" status)" "staff account $CU is active with its staff password"
-useradd -M -s /usr/sbin/nologin "$CU" || exit 1
-echo "$CU:$LPW" | chpasswd || exit 1
+sysadm useradd -M -s /usr/sbin/nologin "$CU" || exit 1
+sysadm sh -c "echo '$CU:$LPW' | chpasswd" || exit 1
 before=$(audit_count "$CU")
 
 out=$(answers "$PW" | drive login "$CU" auth acct)
@@ -191,8 +204,8 @@ check_eq "$n" "$(audit_count "$CU")" "a restart with the same clash audits nothi
 check_eq 2 "$(grep -c "staff account $CU is disabled" "$T/staffd.log")" "but logs it again"
 
 # The name is free again: served again at the next start.
-userdel "$CU"
-getent group "$CU" >/dev/null && groupdel "$CU"
+sysadm userdel "$CU"
+getent group "$CU" >/dev/null && sysadm groupdel "$CU"
 stop_daemon
 start_daemon || exit 1
 rec=$(vcall --more io.practice.Staff.AuditList "{\"user\":\"$CU\",\"limit\":1}" | jq -c '.parameters.record')
@@ -206,13 +219,13 @@ expect_exact "the staff member signs in again with the staff password" "$out" "$
 # A local account made while staffd runs: a reload is enough.
 # wait_clash VALUE: until the record's local_clash is VALUE (bounded).
 wait_clash() { for _ in $(seq 1 100); do [ "$(field "$CU" local_clash)" = "$1" ] && return 0; sleep 0.05; done; return 1; }
-useradd -M -s /usr/sbin/nologin "$CU" || exit 1
+sysadm useradd -M -s /usr/sbin/nologin "$CU" || exit 1
 kill -HUP "$STAFFD_PID"
 wait_clash "'$CU' is a local account of this machine; staff accounts cannot shadow it"
 check_eq io.practice.Staff.NoSuchUser "$(vcall io.practice.Staff.Authenticate "$auth_json" | jq -r .error)" \
 	"a reload disables an account whose name was taken since the start"
-userdel "$CU"
-getent group "$CU" >/dev/null && groupdel "$CU"
+sysadm userdel "$CU"
+getent group "$CU" >/dev/null && sysadm groupdel "$CU"
 kill -HUP "$STAFFD_PID"
 wait_clash null
 check_eq null "$(vcall io.practice.Staff.Authenticate "$auth_json" | jq -r .error)" "and the next one serves it again"
