@@ -16,6 +16,7 @@
 #include "answers.h"
 #include "conv.h"
 #include "json-fields.h"
+#include "localfiles.h"
 #include "options.h"
 #include "password.h"
 #include "staffd-call.h"
@@ -31,8 +32,31 @@ static void options_load(pam_handle_t *pamh, int flags, int argc, const char **a
 	pp_options_parse(o, flags, argc, argv, warn_argument, pamh);
 }
 
-/* The user name, or a PAM error (an empty name is nobody staffd knows). */
-static int get_user(pam_handle_t *pamh, const char **user)
+/*
+ * A local account (a line in /etc/passwd) is never a staff account: staffd
+ * refuses such names, and an account added locally later must not be
+ * answered for by staffd either. It is handed to the modules after this
+ * one, pam_unix usually, before anything is asked or sent, so that root and
+ * other local accounts never depend on staffd, whether it is down, frozen,
+ * busy or lying.
+ */
+static bool is_local_account(pam_handle_t *pamh, const struct pp_options *o, const char *user)
+{
+	int r = local_file_has(LOCAL_PASSWD_FILE, user);
+
+	if (r < 0) {
+		/* pam_unix cannot read it either; staffd refuses local names anyway. */
+		pam_syslog(pamh, LOG_ERR, "cannot read %s: %s", LOCAL_PASSWD_FILE, strerror(-r));
+		return false;
+	}
+	if (r > 0 && o->debug)
+		pam_syslog(pamh, LOG_DEBUG, "%s is a local account: left to the other modules", user);
+	return r > 0;
+}
+
+/* The user name, or a PAM error: an empty name is nobody staffd knows, and a
+ * local account is not one of its own. */
+static int get_user(pam_handle_t *pamh, const struct pp_options *o, const char **user)
 {
 	int r = pam_get_user(pamh, user, NULL);
 
@@ -40,7 +64,9 @@ static int get_user(pam_handle_t *pamh, const char **user)
 		pam_syslog(pamh, LOG_ERR, "cannot get the user name: %s", pam_strerror(pamh, r));
 		return r;
 	}
-	return *user && **user ? PAM_SUCCESS : PAM_USER_UNKNOWN;
+	if (!*user || !**user || is_local_account(pamh, o, *user))
+		return PAM_USER_UNKNOWN;
+	return PAM_SUCCESS;
 }
 
 /* ---- authenticate ---- */
@@ -181,7 +207,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
 	int r;
 
 	options_load(pamh, flags, argc, argv, &o);
-	r = get_user(pamh, &user);
+	r = get_user(pamh, &o, &user);
 	if (r != PAM_SUCCESS)
 		return r;
 	/* A new sign-in voids what an earlier one in this transaction earned. */
@@ -226,7 +252,7 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const c
 	int r;
 
 	options_load(pamh, flags, argc, argv, &o);
-	r = get_user(pamh, &user);
+	r = get_user(pamh, &o, &user);
 	if (r != PAM_SUCCESS)
 		return r;
 	/* Signed in with an activation or reset code: the password comes next,
@@ -250,7 +276,7 @@ PAM_EXTERN int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const c
 	options_load(pamh, flags, argc, argv, &o);
 	if (!(flags & (PAM_PRELIM_CHECK | PAM_UPDATE_AUTHTOK)))
 		return PAM_SERVICE_ERR;
-	r = get_user(pamh, &user);
+	r = get_user(pamh, &o, &user);
 	if (r != PAM_SUCCESS)
 		return r;
 	if (flags & PAM_PRELIM_CHECK)

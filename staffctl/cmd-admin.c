@@ -26,8 +26,9 @@ static const char *or_dash(const char *s)
 int ctl_cmd_status(struct ctl *ctl, const struct ctl_args *a)
 {
 	struct ctl_table *t = NULL;
-	json_t *reply = NULL, *s;
+	json_t *reply = NULL, *s, *clash;
 	long long max;
+	size_t i;
 	int r;
 
 	(void)a;
@@ -62,6 +63,9 @@ int ctl_cmd_status(struct ctl *ctl, const struct ctl_args *a)
 	ctl_kv_addf(t, "Audit records", "%lld", json_get_int(s, "audit_records", 0));
 	ctl_kv_addf(t, "You are", "%s%s", or_dash(str(s, "caller")),
 		    json_get_bool(s, "caller_is_admin", false) ? " (may administer)" : " (not an administrator)");
+	json_array_foreach(json_object_get(s, "local_clashes"), i, clash)
+		ctl_kv_addf(t, "Disabled staff", "%s: %s", or_dash(str(clash, "username")),
+			    or_dash(str(clash, "reason")));
 	r = ctl_kv_print(t, ctl->out);
 out:
 	ctl_table_free(t);

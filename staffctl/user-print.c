@@ -60,6 +60,8 @@ int ctl_print_user(struct ctl *ctl, const json_t *u)
 	ctl_kv_add(t, "Administrator", ctl_yes_no(json_get_bool(u, "admin", false)));
 	ctl_kv_add(t, "Employment", str(u, "employment"));
 	ctl_kv_add(t, "Status", str(u, "status"));
+	if (str(u, "local_clash"))
+		ctl_kv_addf(t, "Disabled", "%s: the account is not served until the name is free", str(u, "local_clash"));
 	if (json_get_bool(u, "locked", false)) {
 		const char *since = ctl_json_time(u, "locked_at", buf, sizeof(buf));
 		if (since)

@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <systemd/sd-daemon.h>
 
+#include "clashes.h"
 #include "daemon.h"
 #include "log.h"
 #include "privdrop.h"
@@ -276,6 +277,10 @@ int daemon_start(struct daemon *d, const char *config_path)
 	r = daemon_migrate(d);
 	if (r < 0)
 		return r;
+	/* Before anything is served: no staff account may answer for a local one. */
+	r = clashes_review(d);
+	if (r < 0)
+		return r;
 	r = daemon_make_dummy_hash(d);
 	if (r < 0)
 		return r;
@@ -335,6 +340,9 @@ void daemon_reload(struct daemon *d)
 	d->config = fresh;
 	if (daemon_make_dummy_hash(d) < 0)
 		log_warning("reload: cannot make a hash with the new Argon2id parameters");
+	/* A local account added since the start takes its name back now. */
+	if (clashes_review(d) < 0)
+		log_warning("reload: the staff accounts were not checked against the local accounts again");
 	log_info("configuration reloaded from %s", d->config_path);
 	sd_notify(0, "READY=1");
 }

@@ -397,6 +397,11 @@ static int resolve_caller(struct call *c)
 		return 0;
 	if (r < 0)
 		return r;
+	/* A disabled account's uid is nobody in particular. */
+	if (!user_served(user)) {
+		json_decref(user);
+		return 0;
+	}
 	snprintf(c->who.username, sizeof(c->who.username), "%s", json_string_value(json_object_get(user, "username")));
 	c->who.admin = user_is_admin(c->txn, user);
 	json_decref(user);

@@ -92,10 +92,12 @@ static int audit_login(struct call *c, const char *action, const char *username,
 	return r;
 }
 
+/* An account disabled by a local name clash is answered as unknown, so that
+ * PAM stacks fall through to pam_unix for the local account. */
 static int load_user(struct call *c, json_t **ret)
 {
 	const char *username = json_get_str(c->params, "username");
-	int r = user_get(c->txn, username, ret);
+	int r = user_get_served(c->txn, username, ret);
 
 	return r == -ENOENT ? call_no_such_user(c, username) : r;
 }
@@ -356,7 +358,7 @@ int method_authenticate(struct call *c)
 		free(a);
 		return -ENOMEM;
 	}
-	r = user_get(c->txn, json_get_str(c->params, "username"), &rec);
+	r = user_get_served(c->txn, json_get_str(c->params, "username"), &rec);
 	if (r == -ENOENT) {
 		/* Same work as a wrong password, so timing does not tell who exists. */
 		a->outcome = OUT_UNKNOWN_USER;
@@ -450,7 +452,7 @@ int method_check_account(struct call *c)
 	const char *username = json_get_str(c->params, "username");
 	json_t *rec = NULL;
 	/* Asked at every login and by cron and SSH: the summary has all it needs. */
-	int r = user_summary_get(c->txn, username, &rec);
+	int r = user_summary_get_served(c->txn, username, &rec);
 
 	if (r == -ENOENT)
 		return call_no_such_user(c, username);
@@ -783,7 +785,7 @@ int method_policy_check(struct call *c)
 	if (strlen(password) > STAFF_SECRET_MAX)
 		return call_invalid(c, "password", "passwords are at most %d bytes", STAFF_SECRET_MAX);
 	if (username) {
-		r = user_get(c->txn, username, &rec);
+		r = user_get_served(c->txn, username, &rec);
 		if (r == -ENOENT)
 			return call_no_such_user(c, username);
 		if (r < 0)

@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "call.h"
+#include "clashes.h"
 #include "daemon.h"
 #include "invite.h"
 #include "methods.h"
@@ -39,7 +40,7 @@ int audit_call(struct call *c, const char *action, const char *target, const cha
 int method_get_status(struct call *c)
 {
 	struct user_counts n = { 0 };
-	json_t *practice = NULL;
+	json_t *practice = NULL, *clashes = NULL;
 	size_t locations = 0, roles = 0;
 	uint64_t audit = 0;
 	char buf[32];
@@ -48,19 +49,23 @@ int method_get_status(struct call *c)
 	r = practice_get(c->txn, &practice);
 	if (r < 0 && r != -ENOENT)
 		return r;
-	if ((r = user_counts(c->txn, &n)) < 0 || (r = store_count(c->txn, DB_LOCATIONS, &locations)) < 0 ||
+	/* Only administrators learn whose accounts. */
+	r = c->who.admin ? clashes_list(c->txn, &clashes) : (clashes = json_array()) ? 0 : -ENOMEM;
+	if (r < 0 || (r = user_counts(c->txn, &n)) < 0 || (r = store_count(c->txn, DB_LOCATIONS, &locations)) < 0 ||
 	    (r = store_count(c->txn, DB_ROLES, &roles)) < 0 || (r = audit_count(c->txn, &audit)) < 0) {
 		json_decref(practice);
+		json_decref(clashes);
 		return r;
 	}
-	r = call_reply(c, json_pack("{s:{s:b,s:O?,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:s,s:b}}", "status",
+	r = call_reply(c, json_pack("{s:{s:b,s:O?,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:s,s:b,s:o}}", "status",
 				    "initialized", practice != NULL, "practice", json_object_get(practice, "name"),
 				    "version", STAFF_VERSION, "staff", (json_int_t)(n.pending + n.active + n.inactive),
 				    "active", (json_int_t)n.active, "pending", (json_int_t)n.pending, "inactive",
 				    (json_int_t)n.inactive, "locked", (json_int_t)n.locked, "locations",
 				    (json_int_t)locations, "roles", (json_int_t)roles, "audit_records",
 				    (json_int_t)audit, "max_staff", (int)c->daemon->config.max_staff, "caller",
-				    call_actor(c, buf, sizeof(buf)), "caller_is_admin", c->who.admin));
+				    call_actor(c, buf, sizeof(buf)), "caller_is_admin", c->who.admin, "local_clashes",
+				    clashes));
 	json_decref(practice);
 	return r;
 }

@@ -512,8 +512,12 @@ int method_forgot_password(struct call *c)
 	json_t *rec = NULL;
 	long long last, now = (long long)time(NULL);
 	unsigned interval = c->daemon->config.forgot_interval;
-	int r = load_target(c, &rec);
+	const char *username = json_get_str(c->params, "username");
+	/* Open to anyone, like signing in: a disabled account is unknown here too. */
+	int r = user_get_served(c->txn, username, &rec);
 
+	if (r == -ENOENT)
+		return call_no_such_user(c, username);
 	if (r < 0)
 		return r;
 	last = json_integer_value(json_object_get(rec, "forgot_at"));

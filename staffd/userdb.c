@@ -206,7 +206,11 @@ struct collect {
 static int collect_user(json_t *rec, void *userdata)
 {
 	struct collect *k = userdata;
-	json_t *record = user_record(k->call->daemon, rec);
+	json_t *record;
+
+	if (!user_served(rec))
+		return 0;
+	record = user_record(k->call->daemon, rec);
 
 	if (filters_match(k->call->params, str(record, "userName"), str(record, "realName"),
 			  json_integer_value(json_object_get(record, "uid")), "uidMin", "uidMax"))
@@ -237,7 +241,7 @@ static int get_user_record(struct call *c)
 		}
 		return reply_all(c, k.replies);
 	}
-	if (name && (r = user_summary_get(c->txn, name, &byname)) < 0 && r != -ENOENT)
+	if (name && (r = user_summary_get_served(c->txn, name, &byname)) < 0 && r != -ENOENT)
 		return r;
 	if (have_uid) {
 		json_int_t uid = json_integer_value(json_object_get(c->params, "uid"));
@@ -245,6 +249,10 @@ static int get_user_record(struct call *c)
 		if (r < 0 && r != -ENOENT) {
 			json_decref(byname);
 			return r;
+		}
+		if (byuid && !user_served(byuid)) {
+			json_decref(byuid);
+			byuid = NULL;
 		}
 	}
 	if (name && have_uid && (byname || byuid) &&
@@ -296,6 +304,8 @@ static int own_group_one(json_t *rec, void *userdata)
 {
 	struct groups *g = userdata;
 
+	if (!user_served(rec))
+		return 0;
 	json_array_append_new(g->list, group_record(g->daemon, str(rec, "username"),
 						    json_integer_value(json_object_get(rec, "uid")), "Staff member's own group"));
 	return 0;
@@ -398,7 +408,7 @@ static void user_memberships(struct txn *t, const json_t *rec, json_t *pairs, co
 	char group[64];
 	const char *username = str(rec, "username");
 
-	if (!is_member_status(rec))
+	if (!is_member_status(rec) || !user_served(rec))
 		return;
 	if (userdb_role_group(str(rec, "role"), group, sizeof(group)) == 0 &&
 	    (!only_group || strcmp(only_group, group) == 0))

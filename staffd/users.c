@@ -12,6 +12,7 @@
 #include "call.h"
 #include "config.h"
 #include "daemon.h"
+#include "localnames.h"
 #include "methods.h"
 #include "store.h"
 #include "users.h"
@@ -21,7 +22,8 @@
 static const char *const optional_fields[] = {
 	"locked_at", "primary_location", "primary_provider", "npi", "dea", "taxonomy", "ncsbn_id", "degree",
 	"specialty", "care_team_role", "cell_phone", "home_phone", "bio", "activated", "last_login",
-	"last_login_service", "last_login_tty", "last_login_host", "last_password_change", "deactivated", NULL,
+	"last_login_service", "last_login_tty", "last_login_host", "last_password_change", "deactivated",
+	"local_clash", NULL,
 };
 
 /* Fields clients never see. */
@@ -95,6 +97,32 @@ int user_get_by_uid(struct txn *t, uid_t uid, json_t **ret)
 	int r = uid_to_name(t, uid, name, sizeof(name));
 
 	return r < 0 ? r : user_get(t, name, ret);
+}
+
+bool user_served(const json_t *rec)
+{
+	return json_object_get(rec, "local_clash") == NULL;
+}
+
+/* Drops *ret and answers -ENOENT when it is not served. */
+static int served_only(int r, json_t **ret)
+{
+	if (r == 0 && !user_served(*ret)) {
+		json_decref(*ret);
+		*ret = NULL;
+		return -ENOENT;
+	}
+	return r;
+}
+
+int user_get_served(struct txn *t, const char *username, json_t **ret)
+{
+	return served_only(user_get(t, username, ret), ret);
+}
+
+int user_summary_get_served(struct txn *t, const char *username, json_t **ret)
+{
+	return served_only(user_summary_get(t, username, ret), ret);
 }
 
 static const char *str(const json_t *rec, const char *key)
@@ -197,6 +225,9 @@ static int summary_put(struct txn *t, const json_t *rec)
 	json_object_set_new(sum, "must_change_password", json_boolean(json_is_true(json_object_get(rec, "must_change_password"))));
 	if (json_object_get(rec, "locked_at"))
 		json_object_set(sum, "locked_at", json_object_get(rec, "locked_at"));
+	/* Every path that serves an account reads the summary: it must see the mark. */
+	if (json_object_get(rec, "local_clash"))
+		json_object_set(sum, "local_clash", json_object_get(rec, "local_clash"));
 	r = store_put_json(t, DB_USER_SUMMARY, username, sum);
 	json_decref(sum);
 	return r;
@@ -330,7 +361,8 @@ bool user_is_admin(struct txn *t, const json_t *rec)
 {
 	const char *status = str(rec, "status");
 
-	if (!status || strcmp(status, "active") != 0 || json_is_true(json_object_get(rec, "locked")))
+	if (!status || strcmp(status, "active") != 0 || json_is_true(json_object_get(rec, "locked")) ||
+	    !user_served(rec))
 		return false;
 	return json_is_true(json_object_get(rec, "admin")) ||
 	       role_has_permission(t, str(rec, "role"), "admin.accounts");
@@ -625,6 +657,8 @@ static int apply_field(struct call *c, json_t *rec, const char *field, const jso
 		{ "bio", check_bio },
 	};
 	const char *why;
+	char clash[256];
+	int r;
 
 	for (size_t i = 0; i < sizeof(text_fields) / sizeof(text_fields[0]); i++)
 		if (strcmp(field, text_fields[i].field) == 0)
@@ -638,6 +672,11 @@ static int apply_field(struct call *c, json_t *rec, const char *field, const jso
 		}
 		if (validate_username(json_string_value(value), &why) < 0)
 			return call_invalid(c, "username", "username %s", why);
+		r = local_name_check_system(json_string_value(value), clash, sizeof(clash));
+		if (r == -EEXIST)
+			return call_conflict(c, "username", "%s", clash);
+		if (r < 0)
+			return r;
 		json_object_set(rec, "username", (json_t *)value);
 		return 0;
 	}

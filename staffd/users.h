@@ -20,6 +20,17 @@ int user_get(struct txn *t, const char *username, json_t **ret);
 int user_get_by_uid(struct txn *t, uid_t uid, json_t **ret);
 
 /*
+ * False for an account disabled because the machine has taken its name
+ * (clashes.c): it is served to nobody, neither as an OS user nor for
+ * sign-in, as if it did not exist; administrators still see and manage it.
+ * Takes a record or a summary.
+ */
+bool user_served(const json_t *rec);
+/* user_get and user_summary_get for serving: -ENOENT for a disabled account. */
+int user_get_served(struct txn *t, const char *username, json_t **ret);
+int user_summary_get_served(struct txn *t, const char *username, json_t **ret);
+
+/*
  * Stores rec (new when old is NULL), keeping the email and uid indexes and
  * the status counters in step. -EEXIST when the username is taken.
  */

@@ -101,10 +101,13 @@ account required pam_permit.so
 password [success=done user_unknown=ignore default=die] @MODULE@ socket=@SOCK@
 password required pam_permit.so
 EOF
-out=$(answers "local-root-password" | drive fallthrough root auth acct)
-expect "user_unknown=ignore: a local account falls through to the next module" "$out" \
+out=$(drive fallthrough root auth acct < /dev/null)
+expect_exact "user_unknown=ignore: a local account falls through to the next module, asked nothing here" "$out" \
+	"auth=PAM_SUCCESS" "acct=PAM_SUCCESS"
+out=$(answers "some-password" | drive fallthrough nosuchstaff auth acct)
+expect "user_unknown=ignore: a name staffd does not know falls through too" "$out" \
 	"$P_PASSWORD" "auth=PAM_SUCCESS" "acct=PAM_SUCCESS"
-check_eq 1 "$(count_lines "$out" "$P_PASSWORD")" "the fall-through asks for the password once"
+check_eq 1 "$(count_lines "$out" "$P_PASSWORD")" "after being asked for a password once, as if it existed"
 out=$(drive fallthrough root chauthtok < /dev/null)
 expect_exact "user_unknown=ignore: a local account's password change goes to the next module untouched" "$out" \
 	"chauthtok=PAM_SUCCESS"
