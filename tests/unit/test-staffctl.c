@@ -1238,6 +1238,21 @@ static void check_help(const char *const *path, size_t depth, const struct ctl_c
 	}
 }
 
+/* A backup is as sensitive as the key file: its help says so, and where that file is. */
+static void test_backup_help(void **state)
+{
+	struct result res;
+
+	(void)state;
+	run(&res, "/nonexistent", (const char *[]){ "backup", "--help", NULL });
+	assert_int_equal(res.code, 0);
+	assert_non_null(strstr(res.out, "password and PIN hash"));
+	assert_non_null(strstr(res.out, "code word"));
+	assert_non_null(strstr(res.out, "Keep it as you keep that key file"));
+	assert_non_null(strstr(res.out, STAFFD_DEFAULT_STATE_DIR "/staffd.key"));
+	result_free(&res);
+}
+
 static void test_help_everywhere(void **state)
 {
 	size_t n = 0;
@@ -2091,6 +2106,7 @@ int main(void)
 		cmocka_unit_test(test_prompt_and_require),
 		cmocka_unit_test(test_main_basics),
 		cmocka_unit_test(test_help_everywhere),
+		cmocka_unit_test(test_backup_help),
 		cmocka_unit_test(test_fake_status),
 		cmocka_unit_test(test_fake_user_add),
 		cmocka_unit_test(test_fake_mail_failed_no_code),
