@@ -50,8 +50,7 @@ int pp_check_account(pam_handle_t *pamh, const struct pp_options *o, const char 
 		*must_change = json_is_true(must);
 		pr = PAM_SUCCESS;
 	}
-	if (o->debug)
-		pam_syslog(pamh, LOG_DEBUG, "CheckAccount %s: %s", user, reply.error ? reply.error : "ok");
+	pp_debug_outcome(pamh, o, "CheckAccount", user, &reply, "ok");
 out:
 	varlink_reply_clear(&reply);
 	json_decref(params);

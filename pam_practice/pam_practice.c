@@ -188,8 +188,7 @@ static int authenticate(pam_handle_t *pamh, const struct pp_options *o, const ch
 		goto out;
 	}
 	pr = reply.error ? pp_login_refusal(pamh, o, &reply) : auth_accepted(pamh, o, reply.parameters);
-	if (o->debug)
-		pam_syslog(pamh, LOG_DEBUG, "Authenticate %s: %s", user, reply.error ? reply.error : "accepted");
+	pp_debug_outcome(pamh, o, "Authenticate", user, &reply, "accepted");
 out:
 	/* The request holds the secret and the code word, an accepted reply the grant. */
 	pp_json_wipe(reply.parameters);

@@ -136,8 +136,7 @@ static int change_password(pam_handle_t *pamh, const struct pp_options *o, const
 	} else {
 		pr = pp_login_refusal(pamh, o, &reply);
 	}
-	if (o->debug)
-		pam_syslog(pamh, LOG_DEBUG, "ChangePassword %s: %s", user, reply.error ? reply.error : "ok");
+	pp_debug_outcome(pamh, o, "ChangePassword", user, &reply, "ok");
 out:
 	varlink_reply_clear(&reply);
 	pp_json_wipe(params);

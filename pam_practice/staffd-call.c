@@ -11,6 +11,7 @@
 #include <security/pam_ext.h>
 
 #include "client.h"
+#include "escape.h"
 #include "staffd-call.h"
 
 #define PWBUF_MIN 1024
@@ -124,6 +125,19 @@ int pp_staffd_call(pam_handle_t *pamh, const struct pp_options *o, const char *m
 	}
 	varlink_client_free(c);
 	return r;
+}
+
+void pp_debug_outcome(pam_handle_t *pamh, const struct pp_options *o, const char *what, const char *user,
+		      const struct varlink_reply *reply, const char *ok)
+{
+	const char *outcome = reply->error ? reply->error : ok;
+	char name[160], result[160];
+
+	if (!o->debug)
+		return;
+	escape_text(name, sizeof(name), user, strlen(user), 0);
+	escape_text(result, sizeof(result), outcome, strlen(outcome), 0);
+	pam_syslog(pamh, LOG_DEBUG, "%s %s: %s", what, name, result);
 }
 
 int pp_json_set_string(json_t *obj, const char *key, const char *value)

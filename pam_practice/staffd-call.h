@@ -24,6 +24,14 @@
 int pp_staffd_call(pam_handle_t *pamh, const struct pp_options *o, const char *method, json_t *params,
 		   struct varlink_reply *reply);
 
+/*
+ * With the debug option, logs "what user: outcome" (the reply's error name,
+ * else ok). The user name is escaped: it is what was typed at a login
+ * prompt or sent by an SSH client, newlines and terminal escapes included.
+ */
+void pp_debug_outcome(pam_handle_t *pamh, const struct pp_options *o, const char *what, const char *user,
+		      const struct varlink_reply *reply, const char *ok);
+
 /* Sets key to a copy of value: 0, or -EINVAL when value is not UTF-8 (or
  * memory ran out). */
 int pp_json_set_string(json_t *obj, const char *key, const char *value);

@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "client.h"
+#include "escape.h"
 #include "json-wipe.h"
 #include "json-fields.h"
 #include "staff-protocol.h"
@@ -229,16 +230,37 @@ static void field_message(FILE *f, const json_t *params, const char *def)
 		fputs(msg, f);
 }
 
-int ctl_error_message(const char *error, const json_t *p, char **ret)
+/* Escapes every string in v, in place; -ENOMEM. */
+static int escape_strings(json_t *v)
 {
-	const char *e = short_name(error ? error : "");
-	char when[64];
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	const char *key;
+	json_t *item;
+	size_t i;
+	char *safe;
+	int r = 0;
 
-	if (!f)
-		return -ENOMEM;
+	if (json_is_string(v)) {
+		if (!(safe = escape_dup(json_string_value(v), 0)))
+			return -ENOMEM;
+		r = json_string_set(v, safe) < 0 ? -ENOMEM : 0;
+		free(safe);
+	} else if (json_is_object(v)) {
+		json_object_foreach(v, key, item)
+			if (r == 0)
+				r = escape_strings(item);
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, item)
+			if (r == 0)
+				r = escape_strings(item);
+	}
+	return r;
+}
+
+/* The sentence for error (escaped already, as are the strings in p). */
+static void describe(FILE *f, const char *error, const json_t *p)
+{
+	const char *e = short_name(error);
+	char when[64];
 
 	if (strcmp(e, "NotInitialized") == 0)
 		fputs("the practice is not set up yet; run 'staffctl init' first", f);
@@ -291,14 +313,36 @@ int ctl_error_message(const char *error, const json_t *p, char **ret)
 	else if (strcmp(e, "org.varlink.service.InvalidParameter") == 0)
 		fprintf(f, "staffd rejected the parameter '%s'", str_or(p, "parameter", "?"));
 	else
-		fprintf(f, "staffd refused the request: %s", error ? error : "unknown error");
+		fprintf(f, "staffd refused the request: %s", error[0] ? error : "unknown error");
+}
 
+int ctl_error_message(const char *error, const json_t *parameters, char **ret)
+{
+	char *buf = NULL, *name = NULL;
+	size_t len = 0;
+	json_t *p = NULL;
+	FILE *f;
+	int r = -ENOMEM;
+
+	/* The reply quotes names and values as they were given: none may end
+	 * the line or move the cursor. */
+	if (parameters && (!(p = json_deep_copy(parameters)) || escape_strings(p) < 0))
+		goto out;
+	if (!(name = escape_dup(error ? error : "", 0)))
+		goto out;
+	if (!(f = open_memstream(&buf, &len)))
+		goto out;
+	describe(f, name, p);
 	if (fclose(f) != 0) {
 		free(buf);
-		return -ENOMEM;
+		goto out;
 	}
 	*ret = buf;
-	return 0;
+	r = 0;
+out:
+	json_decref(p);
+	free(name);
+	return r;
 }
 
 void ctl_disconnect(struct ctl *ctl)
@@ -327,7 +371,8 @@ static int refused(struct ctl *ctl, const struct varlink_reply *reply)
 		fputs("staffctl: out of memory\n", ctl->err);
 		return CTL_E_LOCAL;
 	}
-	ctl_printf_safe(ctl->err, "staffctl: %s\n", msg);
+	/* Escaped already: its line breaks are the message's own. */
+	fprintf(ctl->err, "staffctl: %s\n", msg);
 	free(msg);
 	return CTL_E_REFUSED;
 }

@@ -37,7 +37,12 @@ const struct ctl_command ctl_commands[] = {
 	  "today, yesterday, or a span back from now such as 30m, 2h, 3d, 1w or 1d12h." },
 	{ "backup", "FILE", "Write a compacted copy of the staff database to FILE.", NULL, 1, 1, ctl_cmd_backup, NULL,
 	  "FILE is created with mode 0600 and must not exist yet; it is removed again if the backup fails.\n"
-	  "Without --timeout, staffctl waits up to 10 minutes for it." },
+	  "Without --timeout, staffctl waits up to 10 minutes for it.\n"
+	  "\n"
+	  "The backup holds every password and PIN hash and the practice code word, sealed with the\n"
+	  "key file staffd.key in staffd's state directory (" STAFFD_DEFAULT_STATE_DIR "/staffd.key by default).\n"
+	  "Keep it as you keep that key file: readable by root alone, never where staff can read it.\n"
+	  "A restore needs the key file too, to show the code word and accept codes." },
 	{ "help", "[COMMAND ...]", "Show help for a command.", NULL, 0, UINT_MAX, cmd_help, NULL, NULL },
 	{ NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL },
 };

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "escape.h"
 #include "staffctl.h"
 
 struct ctl_table {
@@ -45,48 +46,15 @@ size_t ctl_table_rows(const struct ctl_table *t)
 	return t->nrows;
 }
 
-/*
- * Copies s[0..len) into out (room for len + 1) with terminal controls
- * replaced; newlines kept when keep_newlines, else made spaces like tabs.
- */
-static void sanitize(const char *s, size_t len, char *out, bool keep_newlines)
-{
-	size_t j = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '\n' && keep_newlines)
-			out[j++] = '\n';
-		else if (c == '\n' || c == '\t' || c == '\r')
-			out[j++] = ' ';
-		else if (c < 0x20 || c == 0x7f)
-			out[j++] = '?';
-		else if (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
-			 (unsigned char)s[i + 1] <= 0x9f) {
-			/* U+0080..U+009F: C1 controls, CSI among them. */
-			out[j++] = '?';
-			i++;
-		} else
-			out[j++] = (char)c;
-	}
-	out[j] = '\0';
-}
-
+/* Values from staffd carry names, ttys and hosts that anyone may have typed. */
 char *ctl_sanitize(const char *s)
 {
-	size_t len = strlen(s);
-	char *out = malloc(len + 1);
-
-	if (!out)
-		return NULL;
-	sanitize(s, len, out, false);
-	return out;
+	return escape_dup(s, 0);
 }
 
 int ctl_printf_safe(FILE *f, const char *fmt, ...)
 {
-	char *buf = NULL;
+	char *buf = NULL, *safe;
 	va_list ap;
 	int n, r = 0;
 
@@ -95,11 +63,13 @@ int ctl_printf_safe(FILE *f, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return -ENOMEM;
-	/* In place: the result is never longer than the input. */
-	sanitize(buf, (size_t)n, buf, true);
-	if (fputs(buf, f) == EOF)
-		r = -EIO;
+	safe = escape_dup(buf, ESCAPE_KEEP_NEWLINE);
 	free(buf);
+	if (!safe)
+		return -ENOMEM;
+	if (fputs(safe, f) == EOF)
+		r = -EIO;
+	free(safe);
 	return r;
 }
 

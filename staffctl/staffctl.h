@@ -163,7 +163,8 @@ void ctl_transport_message(int r, const char *socket, int timeout_ms, char *buf,
 
 /*
  * A message for a Varlink error reply, built from its parameters, e.g.
- * "email: already used by jdoe"; *ret is malloc'd. -ENOMEM only.
+ * "email: already used by jdoe", with every value it quotes escaped, safe
+ * to print as it is; *ret is malloc'd. -ENOMEM only.
  */
 int ctl_error_message(const char *error, const json_t *parameters, char **ret);
 
@@ -204,7 +205,7 @@ int ctl_table_new(size_t ncols, struct ctl_table **ret);
 void ctl_table_free(struct ctl_table *t);
 /*
  * Copies ncols cells; a NULL cell prints as "-". Control characters are
- * replaced. A failure is also kept in the table and returned by the print
+ * escaped as \xNN (lib/escape.h). A failure is also kept in the table and returned by the print
  * functions, so a caller may check once.
  */
 int ctl_table_add(struct ctl_table *t, const char *const *cells);
@@ -219,9 +220,9 @@ int ctl_kv_print(const struct ctl_table *t, FILE *f);
 
 /* Display width of UTF-8 text, counted in code points. */
 size_t ctl_text_width(const char *s);
-/* Copy of s safe to print on a terminal: controls become '?', newlines and tabs spaces. */
+/* Copy of s safe to print on a terminal: controls, newlines and tabs as \xNN (lib/escape.h). */
 char *ctl_sanitize(const char *s);
-/* printf for text that holds values from staffd: controls other than newline replaced. */
+/* printf for text that holds values from staffd: controls other than newline escaped. */
 int ctl_printf_safe(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Local time: "2024-05-01 14:03:22 CEST"; with_zone false drops the zone. */

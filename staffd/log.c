@@ -1,5 +1,8 @@
 /* Log output. The journal gets one MESSAGE_ID per kind of event so that
- * `journalctl MESSAGE_ID=...` finds them; stderr gets one line each. */
+ * `journalctl MESSAGE_ID=...` finds them; stderr gets one line each.
+ * Messages and fields carry names, ttys and hosts from whoever connects:
+ * everything is escaped here, at the one way out, so that no caller can
+ * forget it and no input can end a line or forge another. */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,6 +14,7 @@
 #define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
 
+#include "escape.h"
 #include "log.h"
 
 /* Set once at start-up, before any thread exists. */
@@ -29,9 +33,12 @@ void log_setup(void)
 __attribute__((format(printf, 3, 0)))
 static void log_v(int priority, const char *level, const char *fmt, va_list ap)
 {
-	char msg[1024];
+	char raw[1024], msg[2048];
+	int n = vsnprintf(raw, sizeof(raw), fmt, ap);
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (n < 0)
+		return;
+	escape_text(msg, sizeof(msg), raw, strlen(raw), 0);
 	if (use_journal)
 		sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%i", priority, "SYSLOG_IDENTIFIER=staffd", NULL);
 	else
@@ -95,19 +102,25 @@ static const char *field(const json_t *record, const char *key)
 
 void log_audit(const json_t *record)
 {
-	const char *action = field(record, "action");
+	enum { ACTOR, ACTION, TARGET, RESULT, SERVICE, TTY, RHOST, NFIELDS };
+	static const char *const keys[NFIELDS] = { "actor", "action", "target", "result", "service", "tty", "rhost" };
 	long long seq = json_integer_value(json_object_get(record, "seq"));
-	char msg[512];
+	char *v[NFIELDS] = { NULL }, msg[1024];
+	size_t i;
 
-	snprintf(msg, sizeof(msg), "audit #%lld: %s %s %s: %s", seq, field(record, "actor"), action,
-		 field(record, "target"), field(record, "result"));
+	for (i = 0; i < NFIELDS; i++)
+		if (!(v[i] = escape_dup(field(record, keys[i]), 0)))
+			goto out;
+	snprintf(msg, sizeof(msg), "audit #%lld: %s %s %s: %s", seq, v[ACTOR], v[ACTION], v[TARGET], v[RESULT]);
 	if (!use_journal) {
 		fprintf(stderr, "staffd: %s\n", msg);
-		return;
+		goto out;
 	}
-	sd_journal_send("MESSAGE=%s", msg, "MESSAGE_ID=%s", message_id(action), "PRIORITY=%i", LOG_NOTICE,
-			"SYSLOG_IDENTIFIER=staffd", "STAFF_SEQ=%lld", seq, "STAFF_ACTOR=%s", field(record, "actor"),
-			"STAFF_ACTION=%s", action, "STAFF_USER=%s", field(record, "target"),
-			"STAFF_RESULT=%s", field(record, "result"), "STAFF_SERVICE=%s", field(record, "service"),
-			"STAFF_TTY=%s", field(record, "tty"), "STAFF_RHOST=%s", field(record, "rhost"), NULL);
+	sd_journal_send("MESSAGE=%s", msg, "MESSAGE_ID=%s", message_id(field(record, "action")), "PRIORITY=%i",
+			LOG_NOTICE, "SYSLOG_IDENTIFIER=staffd", "STAFF_SEQ=%lld", seq, "STAFF_ACTOR=%s", v[ACTOR],
+			"STAFF_ACTION=%s", v[ACTION], "STAFF_USER=%s", v[TARGET], "STAFF_RESULT=%s", v[RESULT],
+			"STAFF_SERVICE=%s", v[SERVICE], "STAFF_TTY=%s", v[TTY], "STAFF_RHOST=%s", v[RHOST], NULL);
+out:
+	for (i = 0; i < NFIELDS; i++)
+		free(v[i]);
 }

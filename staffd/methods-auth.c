@@ -24,12 +24,22 @@
 
 #define GRANT_TTL 600
 
+/*
+ * Only OUT_MISMATCH sends the account's own hash to a worker (which makes it
+ * OUT_VERIFIED when the secret matches). Every refusal decided before
+ * hashing is answered after the worker has verified the secret against the
+ * dummy hash instead, for the time that takes and nothing else: unknown,
+ * locked, deactivated and pending accounts are refused as slowly as a wrong
+ * password, so that timing tells no more than the message (with pam_practice's
+ * silent, nothing at all).
+ */
 enum outcome {
-	OUT_UNKNOWN_USER,	/* dummy hash verified: refuse as unknown */
+	OUT_UNKNOWN_USER,	/* refuse as unknown */
 	OUT_VERIFIED,		/* the password or PIN matched */
 	OUT_MISMATCH,		/* it did not: counts as a failure */
 	OUT_CODE_ACCEPTED,	/* activation/reset code and code word right */
 	OUT_FAILED,		/* refused before hashing, counted (error already set) */
+	OUT_REFUSED,		/* locked or deactivated: not verified, not counted */
 };
 
 struct auth {
@@ -242,6 +252,9 @@ static int auth_decide(struct call *c, struct auth *a)
 	if (status_is(old, "inactive") ||
 	    (is_locked(c, old) && !(a->outcome == OUT_CODE_ACCEPTED && strcmp(a->kind, "reset") == 0)))
 		r = refuse_state(c, old);
+	else if (a->outcome == OUT_REFUSED)
+		/* Unlocked or reactivated while the refusal waited: the secret was never checked. */
+		r = refuse_audited(c, old, "not verified", "AuthenticationFailed", NULL);
 	else if (a->outcome == OUT_MISMATCH || a->outcome == OUT_FAILED)
 		r = count_failure(c, old, a->pin ? "wrong PIN" : NULL);
 	else if (a->outcome == OUT_VERIFIED && !status_is(old, "active"))
@@ -265,11 +278,10 @@ static void auth_work(void *ctx)
 {
 	struct auth *a = ctx;
 	size_t len = strlen(a->secret);
+	bool match = crypto_pwhash_str_verify(a->hash, a->secret, len) == 0;
 
-	if (crypto_pwhash_str_verify(a->hash, a->secret, len) != 0) {
-		if (a->outcome != OUT_UNKNOWN_USER)
-			a->outcome = OUT_MISMATCH;
-	} else if (a->outcome != OUT_UNKNOWN_USER) {
+	/* Any other outcome verified the dummy hash: its result means nothing. */
+	if (a->outcome == OUT_MISMATCH && match) {
 		a->outcome = OUT_VERIFIED;
 		/* Parameters changed in staffd.conf: store a hash made with the new ones. */
 		if (crypto_pwhash_str_needs_rehash(a->hash, a->opslimit, a->memlimit) != 0 &&
@@ -295,6 +307,8 @@ static int auth_submit(struct call *c, struct auth *a)
 {
 	int r;
 
+	if (a->outcome != OUT_MISMATCH)
+		memcpy(a->hash, c->daemon->dummy_hash, sizeof(a->hash));
 	store_abort(c->txn);
 	c->txn = NULL;
 	r = workpool_submit(c->daemon->pool, auth_work, auth_done, a);
@@ -360,21 +374,15 @@ int method_authenticate(struct call *c)
 	}
 	r = user_get_served(c->txn, json_get_str(c->params, "username"), &rec);
 	if (r == -ENOENT) {
-		/* Same work as a wrong password, so timing does not tell who exists. */
 		a->outcome = OUT_UNKNOWN_USER;
-		memcpy(a->hash, c->daemon->dummy_hash, sizeof(a->hash));
-		return auth_submit(c, a);
+		goto submit;
 	}
 	if (r < 0)
 		goto refuse;
 	is_code = !pin && matches_code(c, rec, secret, &kind, &expired);
 	if (status_is(rec, "inactive") || (is_locked(c, rec) && !(is_code && strcmp(kind, "reset") == 0))) {
-		auth_free(a);
-		a = NULL;
-		r = call_begin_write(c);
-		if (r == 0)
-			r = refuse_state(c, rec);
-		goto out;
+		a->outcome = OUT_REFUSED;
+		goto submit;
 	}
 	if (is_code) {
 		if (expired) {
@@ -384,8 +392,7 @@ int method_authenticate(struct call *c)
 						    ? "the reset code has expired: ask your administrator for a new one"
 						    : "the activation code has expired: ask your administrator for a new invitation"));
 			a->outcome = OUT_FAILED;
-			r = auth_decide(c, a);
-			goto refuse;
+			goto submit;
 		}
 		if (!codeword) {
 			r = call_fail(c, "CodewordRequired", NULL);
@@ -394,8 +401,13 @@ int method_authenticate(struct call *c)
 		r = check_codeword(c, codeword, &ok);
 		if (r < 0)
 			goto refuse;
-		a->outcome = ok ? OUT_CODE_ACCEPTED : OUT_FAILED;
 		a->kind = strcmp(kind, "reset") == 0 ? "reset" : "activation";
+		if (!ok) {
+			a->outcome = OUT_FAILED;
+			goto submit;
+		}
+		/* Whoever holds the code and the code word may know at once. */
+		a->outcome = OUT_CODE_ACCEPTED;
 		r = auth_decide(c, a);
 		goto refuse;
 	}
@@ -404,8 +416,7 @@ int method_authenticate(struct call *c)
 			  json_pack("{s:s}", "message",
 				    "the account is not activated: sign in with the activation code from your invitation"));
 		a->outcome = OUT_FAILED;
-		r = auth_decide(c, a);
-		goto refuse;
+		goto submit;
 	}
 	if (json_get_bool(c->params, "require_codeword", false)) {
 		if (!codeword) {
@@ -417,8 +428,7 @@ int method_authenticate(struct call *c)
 			goto refuse;
 		if (!ok) {
 			a->outcome = OUT_FAILED;
-			r = auth_decide(c, a);
-			goto refuse;
+			goto submit;
 		}
 	}
 	{
@@ -436,12 +446,11 @@ int method_authenticate(struct call *c)
 		strcpy(a->hash, hash);
 		a->outcome = OUT_MISMATCH;	/* the worker upgrades it to OUT_VERIFIED */
 	}
+submit:
 	json_decref(rec);
 	return auth_submit(c, a);
 refuse:
-	if (a)
-		auth_free(a);
-out:
+	auth_free(a);
 	json_decref(rec);
 	return r;
 }

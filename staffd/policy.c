@@ -28,6 +28,8 @@
 #include <sodium.h>
 #include <zxcvbn.h>
 
+#include "utf8.h"
+
 /* log2 of the guess counts (1e3, 1e6, 1e8, 1e10) at which zxcvbn's score steps up. */
 static const double score_bits[] = { 9.965784284662087, 19.931568569324174, 26.575424759098897, 33.219280948873624 };
 
@@ -82,44 +84,18 @@ static unsigned char fold(unsigned char c)
 }
 
 /*
- * Decodes one code point at s (n > 0 bytes left) and returns its length. A
- * malformed sequence counts as one character per byte: the daemon only sees
- * UTF-8 from JSON, so this matters only for direct callers.
+ * One code point at s (n > 0 bytes left) and its length. A malformed
+ * sequence counts as one character per byte: the daemon only sees UTF-8
+ * from JSON, so this matters only for direct callers.
  */
 static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 {
-	size_t len, i;
-	uint32_t c;
+	size_t len = utf8_decode(s, n, cp);
 
-	if (s[0] < 0x80) {
+	if (len == 0) {
 		*cp = s[0];
 		return 1;
 	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1fu;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0fu;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07u;
-	} else {
-		*cp = s[0];
-		return 1;
-	}
-	if (len > n) {
-		*cp = s[0];
-		return 1;
-	}
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80) {
-			*cp = s[0];
-			return 1;
-		}
-		c = (c << 6) | (s[i] & 0x3fu);
-	}
-	*cp = c;
 	return len;
 }
 

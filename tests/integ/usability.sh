@@ -181,6 +181,27 @@ done
 for c in init location role user forgot-password codeword policy audit backup; do
 	check_grep "^\\*$c( |\\*)" "staffctl(8) documents $c" cat "$TOPDIR/docs/man/staffctl.8.scd"
 done
+# A backup is as sensitive as the key file: the help and the man page say so, and where it is.
+out=$(STAFFD_SOCKET=$NOWHERE "$STAFFCTL" backup --help 2>&1)
+if printf '%s' "$out" | grep -q 'password and PIN hash' && printf '%s' "$out" | grep -q '/var/lib/staffd/staffd.key' &&
+	printf '%s' "$out" | grep -q 'Keep it as you keep that key file'; then
+	pass "staffctl backup --help says the backup holds the hashes and is kept like the key file"
+else
+	fail "staffctl backup --help says the backup holds the hashes and is kept like the key file" "$out"
+fi
+if command -v man >/dev/null; then
+	page=$(MANWIDTH=200 man -E UTF-8 -l "$MANDIR/staffctl.8" 2>/dev/null | tr -s ' \n' '  ')
+	if printf '%s' "$page" | grep -q 'holds every password and PIN hash' &&
+		printf '%s' "$page" | grep -q 'Keep it as you keep that key file' &&
+		printf '%s' "$page" | grep -q '/var/lib/staffd/staffd.key'; then
+		pass "staffctl(8) says the same"
+	else
+		fail "staffctl(8) says the same" "$(printf '%s' "$page" | grep -o 'backup FILE.\{0,400\}')"
+	fi
+else
+	echo "ok $((tests_run + 1)) # SKIP man is not installed"
+	tests_run=$((tests_run + 1))
+fi
 
 check_daemon_stops
 done_testing

@@ -5,13 +5,16 @@
  * said and what each phase returned:
  *
  *   pam-driver --confdir DIR --service NAME --user USER [--tty T] [--rhost H]
- *              [--silent] PHASE...   PHASE: auth, acct, chauthtok (or setcred)
+ *              [--silent] [--time] PHASE...   PHASE: auth, acct, chauthtok (or setcred)
  *
  *   PROMPT: Password:
  *   INFO: ...
  *   ERROR: ...
  *   auth=PAM_SUCCESS
  *
+ * With --time, each phase's result line is followed by how long the call
+ * took inside this process, in microseconds ("auth-us=123456"), so that
+ * timing tests leave process start-up out.
  * A prompt left without an answer (standard input at its end) prints
  * "(no answer left)" and fails the conversation with PAM_CONV_ERR.
  * It stops after the first phase that fails, except that acct returning
@@ -24,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <security/pam_appl.h>
 
 #define CODE(x) { x, #x }
@@ -122,7 +126,7 @@ static int converse(int n, const struct pam_message **msg, struct pam_response *
 static void usage(void)
 {
 	fprintf(stderr, "usage: pam-driver --confdir DIR --service NAME --user USER [--tty T] [--rhost H] "
-			"[--silent] auth|acct|chauthtok|setcred...\n");
+			"[--silent] [--time] auth|acct|chauthtok|setcred...\n");
 }
 
 int main(int argc, char **argv)
@@ -131,12 +135,12 @@ int main(int argc, char **argv)
 		{ "confdir", required_argument, NULL, 'c' }, { "service", required_argument, NULL, 's' },
 		{ "user", required_argument, NULL, 'u' },    { "tty", required_argument, NULL, 't' },
 		{ "rhost", required_argument, NULL, 'r' },   { "silent", no_argument, NULL, 'q' },
-		{ NULL, 0, NULL, 0 },
+		{ "time", no_argument, NULL, 'T' },          { NULL, 0, NULL, 0 },
 	};
 	const char *confdir = NULL, *service = NULL, *user = NULL, *tty = NULL, *rhost = NULL;
 	struct pam_conv conv = { converse, NULL };
 	pam_handle_t *pamh = NULL;
-	bool change_due = false, ok = true;
+	bool change_due = false, ok = true, timed = false;
 	int flags = 0, opt, r;
 
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -147,6 +151,7 @@ int main(int argc, char **argv)
 		case 't': tty = optarg; break;
 		case 'r': rhost = optarg; break;
 		case 'q': flags |= (int)PAM_SILENT; break;
+		case 'T': timed = true; break;
 		default: usage(); return 2;
 		}
 	}
@@ -176,7 +181,9 @@ int main(int argc, char **argv)
 	}
 	for (int i = optind; ok && i < argc; i++) {
 		const char *phase = argv[i];
+		struct timespec t0, t1;
 
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (strcmp(phase, "auth") == 0) {
 			r = pam_authenticate(pamh, flags);
 		} else if (strcmp(phase, "acct") == 0) {
@@ -192,7 +199,11 @@ int main(int argc, char **argv)
 			r = pam_chauthtok(pamh, flags | (change_due ? (int)PAM_CHANGE_EXPIRED_AUTHTOK : 0));
 			change_due = false;
 		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
 		code_print(phase, r);
+		if (timed)
+			printf("%s-us=%lld\n", phase,
+			       (long long)(t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
 		ok = r == PAM_SUCCESS;
 	}
 	fflush(stdout);

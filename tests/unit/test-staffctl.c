@@ -353,19 +353,21 @@ static void test_table_sanitizes(void **state)
 
 	(void)state;
 	assert_int_equal(ctl_table_new(2, &t), 0);
-	/* ESC, CSI as C1 (U+009B), DEL, newline and tab from staffd must not reach the terminal. */
+	/* ESC, CSI as C1 (U+009B), DEL, newline, tab and a right-to-left override
+	 * from staffd must not reach the terminal: they show as \xNN. */
 	assert_int_equal(ctl_table_add(t, (const char *[]){ "a\x1b[2Jb", "c\xc2\x9b" "1md\x7f" }), 0);
-	assert_int_equal(ctl_table_add(t, (const char *[]){ "line\none", "tab\there" }), 0);
+	assert_int_equal(ctl_table_add(t, (const char *[]){ "line\none", "tab\there\xe2\x80\xae" }), 0);
 	s = capture_table(t, false, &r);
 	assert_int_equal(r, 0);
 	assert_null(strchr(s, '\x1b'));
 	assert_null(strstr(s, "\xc2\x9b"));
-	assert_string_equal(s, "a?[2Jb    c?1md?\nline one  tab here\n");
+	assert_string_equal(s, "a\\x1b[2Jb    c\\xc2\\x9b1md\\x7f\n"
+			       "line\\x0aone  tab\\x09here\\xe2\\x80\\xae\n");
 	free(s);
 	ctl_table_free(t);
 
 	s = ctl_sanitize("ok \xc3\xa9 \xc2\xa0 \xc2\x80");
-	assert_string_equal(s, "ok \xc3\xa9 \xc2\xa0 ?");	/* é and NBSP kept, U+0080 replaced */
+	assert_string_equal(s, "ok \xc3\xa9 \xc2\xa0 \\xc2\\x80");	/* é and NBSP kept, U+0080 escaped */
 	free(s);
 }
 
@@ -469,7 +471,7 @@ static void test_printf_safe_and_json(void **state)
 	assert_non_null(f);
 	assert_int_equal(ctl_printf_safe(f, "%s\n", "rules:\n  - a\x1b]0;x\x07"), 0);
 	fclose(f);
-	assert_string_equal(buf, "rules:\n  - a?]0;x?\n");
+	assert_string_equal(buf, "rules:\n  - a\\x1b]0;x\\x07\n");
 	free(buf);
 
 	buf = NULL;
@@ -543,6 +545,12 @@ static void test_error_messages(void **state)
 	expect_message(STAFF_ERROR("NoSuchRole"), "{\"name\":\"Scribe\"}", "no such role: Scribe");
 	expect_message(STAFF_ERROR("NoSuchLocation"), "{\"name\":\"North\"}", "no such location: North");
 	expect_message(STAFF_ERROR("NoSuchUser"), "{\"username\":7}", "no such user: ?");
+	/* Values are quoted escaped: a name cannot end the line or start another. */
+	expect_message(STAFF_ERROR("NoSuchUser"), "{\"username\":\"x\\nstaffctl: done\\u001b[2J\"}",
+		       "no such user: x\\x0astaffctl: done\\x1b[2J");
+	expect_message(STAFF_ERROR("InvalidValue"), "{\"field\":\"bio\\r\",\"message\":\"bad\\u009b\"}",
+		       "bio\\x0d: bad\\xc2\\x9b");
+	expect_message("Bogus\n", NULL, "staffd refused the request: Bogus\\x0a");
 	expect_message(STAFF_ERROR("PermissionDenied"), "{\"method\":\"io.practice.Staff.UserAdd\"}",
 		       "permission denied: only administrators may add staff members");
 	expect_message(STAFF_ERROR("PermissionDenied"), "{\"method\":\"CodewordShow\"}",
@@ -1228,6 +1236,21 @@ static void check_help(const char *const *path, size_t depth, const struct ctl_c
 		for (const struct ctl_command *c = cmd->sub; c->name; c++)
 			check_help(sub_path, depth + 1, c);
 	}
+}
+
+/* A backup is as sensitive as the key file: its help says so, and where that file is. */
+static void test_backup_help(void **state)
+{
+	struct result res;
+
+	(void)state;
+	run(&res, "/nonexistent", (const char *[]){ "backup", "--help", NULL });
+	assert_int_equal(res.code, 0);
+	assert_non_null(strstr(res.out, "password and PIN hash"));
+	assert_non_null(strstr(res.out, "code word"));
+	assert_non_null(strstr(res.out, "Keep it as you keep that key file"));
+	assert_non_null(strstr(res.out, STAFFD_DEFAULT_STATE_DIR "/staffd.key"));
+	result_free(&res);
 }
 
 static void test_help_everywhere(void **state)
@@ -2083,6 +2106,7 @@ int main(void)
 		cmocka_unit_test(test_prompt_and_require),
 		cmocka_unit_test(test_main_basics),
 		cmocka_unit_test(test_help_everywhere),
+		cmocka_unit_test(test_backup_help),
 		cmocka_unit_test(test_fake_status),
 		cmocka_unit_test(test_fake_user_add),
 		cmocka_unit_test(test_fake_mail_failed_no_code),
