@@ -21,6 +21,7 @@
 #include "dispatch.h"
 #include "log.h"
 #include "server.h"
+#include "sockfile.h"
 #include "store.h"
 #include "workpool.h"
 
@@ -42,6 +43,8 @@ struct listener {
 	int fd;
 	enum endpoint endpoint;
 	char *path;
+	dev_t dev;		/* the socket file bound at path: removed at exit only if still there */
+	ino_t ino;
 };
 
 struct conn {
@@ -136,7 +139,7 @@ static void listener_close(struct server *s, struct listener *l)
 	close(l->fd);
 	l->fd = -1;
 	if (l->path)
-		unlink(l->path);
+		sockfile_remove(l->path, l->dev, l->ino);
 	free(l->path);
 	l->path = NULL;
 }
@@ -163,6 +166,8 @@ int server_listen(struct server *s, const char *path, enum endpoint kind)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct listener *l;
+	dev_t dev;
+	ino_t ino;
 	int fd, r;
 
 	if (s->nlisteners == MAX_LISTENERS)
@@ -173,14 +178,14 @@ int server_listen(struct server *s, const char *path, enum endpoint kind)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	/* A socket file left by a daemon that died is stale. */
-	if (unlink(path) < 0 && errno != ENOENT)
-		goto fail;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		goto fail;
+	r = sockfile_bind(fd, &sa, &dev, &ino);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
 	if (chmod(path, 0666) < 0 || listen(fd, SOMAXCONN) < 0) {
 		r = -errno;
-		unlink(path);
+		sockfile_remove(path, dev, ino);
 		close(fd);
 		return r;
 	}
@@ -189,22 +194,20 @@ int server_listen(struct server *s, const char *path, enum endpoint kind)
 	l->fd = fd;
 	l->endpoint = kind;
 	l->path = strdup(path);
+	l->dev = dev;
+	l->ino = ino;
 	ev.data.ptr = l;
 	if (!l->path || epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		r = l->path ? -errno : -ENOMEM;
 		free(l->path);
 		l->path = NULL;
-		unlink(path);
+		sockfile_remove(path, dev, ino);
 		close(fd);
 		l->fd = -1;
 		return r;
 	}
 	s->nlisteners++;
 	return 0;
-fail:
-	r = -errno;
-	close(fd);
-	return r;
 }
 
 int server_adopt(struct server *s, int fd, enum endpoint kind)

@@ -20,7 +20,13 @@ enum endpoint {
 int server_new(struct daemon *d, struct server **ret);
 void server_free(struct server *s);
 
-/* Binds and listens on a Unix socket path (mode 0666: callers are told apart by SO_PEERCRED). */
+/*
+ * Binds and listens on a Unix socket path (mode 0666: callers are told apart
+ * by SO_PEERCRED). A socket file already there is replaced only when nothing
+ * listens on it: -EADDRINUSE when something does, -EEXIST when the path is
+ * not a socket. At exit the file is removed only if it is still the one
+ * bound here.
+ */
 int server_listen(struct server *s, const char *path, enum endpoint kind);
 
 /* Serves a socket systemd passed (socket activation); the file stays systemd's. */
