@@ -43,6 +43,13 @@ void conn_ref(struct conn *c);
 void conn_unref(struct conn *c);
 uid_t conn_uid(const struct conn *c);
 pid_t conn_pid(const struct conn *c);
+/*
+ * A call that queues work for the worker pool: 0, or -EBUSY when the peer's
+ * uid has its share of such calls in flight already (peers.h). Each 0 is
+ * matched by one conn_worker_call_end.
+ */
+int conn_worker_call_begin(struct conn *c);
+void conn_worker_call_end(struct conn *c);
 /* The call of c has finished: the next queued frame may be read. */
 void conn_call_done(struct conn *c);
 /* Streaming: call_resume(call) runs once the output backlog has drained. */
