@@ -109,11 +109,15 @@ $(O)/man/%: docs/man/%.scd
 $(O)/tests/vcall: $(O)/tests/tools/vcall.o $(O)/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# A hostile local client for tests/security: many connections, pipelined or looped calls.
+$(O)/tests/flood: $(O)/tests/tools/flood.o
+	$(CC) $(LDFLAGS) -o $@ $^
+
 # Drives the PAM module in-process with a scripted conversation.
 $(O)/tests/pam-driver: $(O)/tests/pam/pam-driver.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lpam
 
-tests: $(UNIT_BINS) $(REPLAY_BINS) $(O)/tests/vcall $(if $(wildcard tests/pam/pam-driver.c),$(O)/tests/pam-driver)
+tests: $(UNIT_BINS) $(REPLAY_BINS) $(O)/tests/vcall $(O)/tests/flood $(if $(wildcard tests/pam/pam-driver.c),$(O)/tests/pam-driver)
 
 # Runs every test once against the binaries in $(O).
 test: all tests

@@ -39,6 +39,7 @@ struct call {
 	json_t *audit_log;	/* records written in txn, journalled after commit */
 	bool keep_on_refusal;	/* commit txn even when refusing: a failed login is recorded */
 	int passed_fd;		/* descriptor sent with the call, or -1 */
+	bool worker_share;	/* counted against the caller's share of worker calls */
 	json_t *reply;
 	bool secret_reply;	/* the reply carries a code or code word: wipe it after sending */
 	char *error;

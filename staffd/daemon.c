@@ -11,6 +11,7 @@
 
 #include "clashes.h"
 #include "daemon.h"
+#include "lockfile.h"
 #include "log.h"
 #include "privdrop.h"
 #include "secrets.h"
@@ -97,6 +98,15 @@ static void set_userdb_service(struct daemon *d, const char *path)
 	snprintf(d->userdb_service, sizeof(d->userdb_service), "%s", slash ? slash + 1 : path);
 }
 
+static const char *socket_problem(int r)
+{
+	if (r == -EADDRINUSE)
+		return "another process is serving it (another staffd?); not taking it over";
+	if (r == -EEXIST)
+		return "exists and is not a socket; not replacing it";
+	return strerror(-r);
+}
+
 /*
  * Sockets passed by systemd are told apart by FileDescriptorName ("staff",
  * "userdb"); whatever was not passed is bound here, unless turned off.
@@ -141,7 +151,7 @@ static int open_sockets(struct daemon *d)
 		if (r == 0)
 			r = server_listen(d->server, d->config.socket_path, ENDPOINT_STAFF);
 		if (r < 0) {
-			log_error("socket %s: %s", d->config.socket_path, strerror(-r));
+			log_error("socket %s: %s", d->config.socket_path, socket_problem(r));
 			return r;
 		}
 	}
@@ -154,7 +164,7 @@ static int open_sockets(struct daemon *d)
 		if (r == 0)
 			r = server_listen(d->server, d->config.userdb_socket, ENDPOINT_USERDB);
 		if (r < 0) {
-			log_error("userdb socket %s: %s", d->config.userdb_socket, strerror(-r));
+			log_error("userdb socket %s: %s", d->config.userdb_socket, socket_problem(r));
 			return r;
 		}
 		set_userdb_service(d, d->config.userdb_socket);
@@ -243,6 +253,23 @@ static int drop_privileges(struct daemon *d, uid_t uid, gid_t gid)
 	return 0;
 }
 
+/* Before anything in the state directory or any socket is touched. */
+static int lock_state(struct daemon *d)
+{
+	char path[4096];
+	pid_t holder;
+	int r = lockfile_take(d->config.state_dir, path, sizeof(path), &d->lock_fd, &holder);
+
+	if (r == -EWOULDBLOCK && holder > 0)
+		log_error("%s is locked by another staffd (pid %ld) serving %s: stop it first", path, (long)holder,
+			  d->config.state_dir);
+	else if (r == -EWOULDBLOCK)
+		log_error("%s is locked by another staffd serving %s: stop it first", path, d->config.state_dir);
+	else if (r < 0)
+		log_error("lock file %s: %s", path, strerror(-r));
+	return r;
+}
+
 int daemon_start(struct daemon *d, const char *config_path)
 {
 	char keypath[4096];
@@ -251,6 +278,7 @@ int daemon_start(struct daemon *d, const char *config_path)
 	int poolfd, r;
 
 	d->config_path = config_path;
+	d->lock_fd = -1;
 	r = load_config(&d->config, config_path);
 	if (r < 0)
 		return r;
@@ -262,6 +290,9 @@ int daemon_start(struct daemon *d, const char *config_path)
 		log_error("state directory %s: %s", d->config.state_dir, strerror(-r));
 		return r;
 	}
+	r = lock_state(d);
+	if (r < 0)
+		return r;
 	snprintf(keypath, sizeof(keypath), "%s/staffd.key", d->config.state_dir);
 	r = keys_load(keypath, &d->keys);
 	if (r < 0) {
@@ -314,6 +345,10 @@ void daemon_stop(struct daemon *d)
 		rmdir(d->created_userdb_dir);
 	free(d->created_userdb_dir);
 	config_free(&d->config);
+	/* Last: the next daemon may start once this one has let go of everything. */
+	if (d->lock_fd >= 0)
+		close(d->lock_fd);
+	d->lock_fd = -1;
 }
 
 void daemon_reload(struct daemon *d)

@@ -20,6 +20,7 @@ struct daemon {
 	/* Verified for unknown users, so that their refusal takes as long as a wrong password. */
 	char dummy_hash[crypto_pwhash_STRBYTES];
 	char *created_userdb_dir;	/* removed at exit */
+	int lock_fd;		/* holds state_dir/staffd.lock, or -1 */
 	char userdb_service[108];	/* the userdb socket's file name: the "service" callers name */
 };
 

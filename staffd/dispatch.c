@@ -35,6 +35,9 @@ enum {
 	WRITES = 1 << 0,	/* runs in a write transaction */
 	NEEDS_PRACTICE = 1 << 1,	/* refused with NotInitialized before Init */
 	STREAMS = 1 << 2,	/* needs "more" */
+	/* Queues work for the worker pool and any local user may call it:
+	 * a uid other than root's and the daemon's has a few in flight at most. */
+	WORKER = 1 << 3,
 };
 
 struct method {
@@ -106,12 +109,12 @@ static const struct method staff_methods[] = {
 	{ "UserResetPassword", method_user_reset_password, ADMIN, WRITES | NEEDS_PRACTICE, USERNAME_SHOW_CODE },
 	{ "UserResendInvite", method_user_resend_invite, ADMIN, WRITES | NEEDS_PRACTICE, USERNAME_SHOW_CODE },
 	{ "UserCancelInvite", method_user_cancel_invite, ADMIN, WRITES | NEEDS_PRACTICE, USERNAME_ONLY },
-	{ "UserSetPin", method_user_set_pin, SELF, NEEDS_PRACTICE,
+	{ "UserSetPin", method_user_set_pin, SELF, NEEDS_PRACTICE | WORKER,
 	  (const struct json_field[]){ { "username", JF_STRING, true, false },
 				       { "pin", JF_STRING, true, false },
 				       { NULL, 0, false, false } } },
-	{ "ForgotPassword", method_forgot_password, ANYONE, WRITES | NEEDS_PRACTICE, USERNAME_ONLY },
-	{ "Authenticate", method_authenticate, OWN, NEEDS_PRACTICE,
+	{ "ForgotPassword", method_forgot_password, ANYONE, WRITES | NEEDS_PRACTICE | WORKER, USERNAME_ONLY },
+	{ "Authenticate", method_authenticate, OWN, NEEDS_PRACTICE | WORKER,
 	  (const struct json_field[]){ { "username", JF_STRING, true, false },
 				       { "secret", JF_STRING, true, false },
 				       { "codeword", JF_STRING, false, true },
@@ -126,7 +129,7 @@ static const struct method staff_methods[] = {
 				       { "location", JF_STRING, false, true },
 				       { "require", JF_STRING, false, true },
 				       { NULL, 0, false, false } } },
-	{ "ChangePassword", method_change_password, OWN, NEEDS_PRACTICE,
+	{ "ChangePassword", method_change_password, OWN, NEEDS_PRACTICE | WORKER,
 	  (const struct json_field[]){ { "username", JF_STRING, true, false },
 				       { "old_password", JF_STRING, false, true },
 				       { "grant", JF_STRING, false, true },
@@ -135,7 +138,7 @@ static const struct method staff_methods[] = {
 				       { "tty", JF_STRING, false, true },
 				       { "rhost", JF_STRING, false, true },
 				       { NULL, 0, false, false } } },
-	{ "PolicyCheck", method_policy_check, ANYONE, 0,
+	{ "PolicyCheck", method_policy_check, ANYONE, WORKER,
 	  (const struct json_field[]){ { "password", JF_STRING, true, false },
 				       { "username", JF_STRING, false, true },
 				       { NULL, 0, false, false } } },
@@ -369,6 +372,8 @@ void call_finish(struct call *c, int r)
 		send_reply(c, STAFF_ERROR("InternalError"), p, false);
 		json_decref(p);
 	}
+	if (c->worker_share)
+		conn_worker_call_end(conn);
 	call_free(c);
 	conn_call_done(conn);
 	conn_unref(conn);
@@ -507,6 +512,15 @@ static int run_staff_call(struct call *c, const struct method *m)
 	}
 	if ((m->flags & STREAMS) && !c->more)
 		return call_fail(c, "org.varlink.service.ExpectedMore", NULL);
+	/* Before anything is read or written: an over-share caller changes nothing. */
+	if (m->flags & WORKER) {
+		r = conn_worker_call_begin(c->conn);
+		if (r == -EBUSY)
+			return call_fail(c, "Busy", NULL);
+		if (r < 0)
+			return r;
+		c->worker_share = true;
+	}
 	r = store_begin(c->daemon->store, (m->flags & WRITES) != 0, &c->txn);
 	if (r < 0)
 		return r;

@@ -251,7 +251,7 @@ int invite_deliver(struct call *c, json_t *reply, const json_t *rec, const char 
 		delivery_done(d);
 		return CALL_ASYNC;
 	}
-	r = workpool_submit(c->daemon->pool, delivery_work, delivery_done, d);
+	r = workpool_submit(c->daemon->pool, WORK_SLOW, delivery_work, delivery_done, d);
 	if (r < 0) {
 		d->mail_result = r;
 		d->mail_why = "the daemon is too busy to send mail now";

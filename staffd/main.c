@@ -64,6 +64,23 @@ static int check_config(const char *path)
 	return 0;
 }
 
+/*
+ * Each connection takes a descriptor, and the soft limit (1024 unless the
+ * unit's LimitNOFILE= says otherwise) is far below what the hard limit
+ * allows. The daemon uses epoll, never select(), so a high limit is safe.
+ * Not allowed (a seccomp filter): the connection limits follow what is left.
+ */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -113,6 +130,7 @@ int main(int argc, char **argv)
 	prctl(PR_SET_DUMPABLE, 0);
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
+	raise_nofile();
 	/* Should anything in this process (or a mail command it starts) look up a
 	 * user, nss-systemd must not ask this very daemon and wait on itself. */
 	setenv("SYSTEMD_BYPASS_USERDB", "io.practice.staff", 1);

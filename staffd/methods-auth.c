@@ -311,7 +311,7 @@ static int auth_submit(struct call *c, struct auth *a)
 		memcpy(a->hash, c->daemon->dummy_hash, sizeof(a->hash));
 	store_abort(c->txn);
 	c->txn = NULL;
-	r = workpool_submit(c->daemon->pool, auth_work, auth_done, a);
+	r = workpool_submit(c->daemon->pool, WORK_LOGIN, auth_work, auth_done, a);
 	if (r < 0) {
 		auth_free(a);
 		return r == -EBUSY ? call_fail(c, "Busy", NULL) : r;
@@ -740,7 +740,7 @@ int method_change_password(struct call *c)
 	}
 	store_abort(c->txn);
 	c->txn = NULL;
-	r = workpool_submit(c->daemon->pool, change_work, change_done, ch);
+	r = workpool_submit(c->daemon->pool, WORK_LOGIN, change_work, change_done, ch);
 	if (r < 0) {
 		change_free(ch);
 		return r == -EBUSY ? call_fail(c, "Busy", NULL) : r;
@@ -817,7 +817,7 @@ int method_policy_check(struct call *c)
 	}
 	store_abort(c->txn);
 	c->txn = NULL;
-	r = k->password ? workpool_submit(c->daemon->pool, check_work, check_done, k) : -ENOMEM;
+	r = k->password ? workpool_submit(c->daemon->pool, WORK_CHECK, check_work, check_done, k) : -ENOMEM;
 	if (r < 0) {
 		secret_free(k->password);
 		json_decref(rec);

@@ -243,7 +243,7 @@ int method_backup(struct call *c)
 	/* The read transaction is not needed: the copy takes its own snapshot. */
 	store_abort(c->txn);
 	c->txn = NULL;
-	r = workpool_submit(c->daemon->pool, backup_work, backup_done, b);
+	r = workpool_submit(c->daemon->pool, WORK_SLOW, backup_work, backup_done, b);
 	if (r < 0) {
 		free(b);
 		return r;

@@ -619,7 +619,7 @@ int method_user_set_pin(struct call *c)
 	}
 	store_abort(c->txn);
 	c->txn = NULL;
-	r = workpool_submit(c->daemon->pool, pin_work, pin_done, j);
+	r = workpool_submit(c->daemon->pool, WORK_LOGIN, pin_work, pin_done, j);
 	if (r < 0) {
 		secret_free(j->pin);
 		free(j);

@@ -20,7 +20,13 @@ enum endpoint {
 int server_new(struct daemon *d, struct server **ret);
 void server_free(struct server *s);
 
-/* Binds and listens on a Unix socket path (mode 0666: callers are told apart by SO_PEERCRED). */
+/*
+ * Binds and listens on a Unix socket path (mode 0666: callers are told apart
+ * by SO_PEERCRED). A socket file already there is replaced only when nothing
+ * listens on it: -EADDRINUSE when something does, -EEXIST when the path is
+ * not a socket. At exit the file is removed only if it is still the one
+ * bound here.
+ */
 int server_listen(struct server *s, const char *path, enum endpoint kind);
 
 /* Serves a socket systemd passed (socket activation); the file stays systemd's. */
@@ -37,6 +43,13 @@ void conn_ref(struct conn *c);
 void conn_unref(struct conn *c);
 uid_t conn_uid(const struct conn *c);
 pid_t conn_pid(const struct conn *c);
+/*
+ * A call that queues work for the worker pool: 0, or -EBUSY when the peer's
+ * uid has its share of such calls in flight already (peers.h). Each 0 is
+ * matched by one conn_worker_call_end.
+ */
+int conn_worker_call_begin(struct conn *c);
+void conn_worker_call_end(struct conn *c);
 /* The call of c has finished: the next queued frame may be read. */
 void conn_call_done(struct conn *c);
 /* Streaming: call_resume(call) runs once the output backlog has drained. */
