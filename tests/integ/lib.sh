@@ -211,14 +211,17 @@ check_extra_daemon_stops() {
 }
 
 # derive_config DIR [KEY VALUE]...: a copy of the test's configuration with
-# its state_dir and socket under DIR and each KEY's line set to VALUE
+# its state_dir, socket and userdb socket under DIR and each KEY's line set to VALUE
 # (KEY must already be in the file: a second line would be a duplicate key).
 # Prints the new file's name.
 derive_config() {
 	local dir=$1 conf=$1/staffd.conf
 	shift
 	mkdir -p "$dir"
+	# A userdb socket moves too (same name: it is the service's name), as one
+	# daemon never takes over another's live socket.
 	sed -e "s|^state_dir = .*|state_dir = $dir/state|" -e "s|^socket = .*|socket = $dir/staffd.sock|" \
+		-e "s|^userdb_socket = \(.*/\)\{0,1\}\([^/][^/]*\)$|userdb_socket = $dir/\2|" \
 		"$T/staffd.conf" > "$conf"
 	while [ $# -ge 2 ]; do
 		grep -q "^$1 = " "$conf" || { echo "# derive_config: no $1 in the configuration" >&2; return 1; }
