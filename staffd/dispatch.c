@@ -364,7 +364,9 @@ void call_finish(struct call *c, int r)
 	} else if (r == -EBUSY) {
 		send_reply(c, STAFF_ERROR("Busy"), NULL, false);
 	} else {
-		json_t *p = json_pack("{s:s}", "message", strerror(-r));
+		/* store_parse_json named the record in the log already. */
+		json_t *p = json_pack("{s:s}", "message", r == -EBADMSG ? "a stored record does not parse; "
+						"the journal names it" : strerror(-r));
 		log_error("%s: %s", c->method, strerror(-r));
 		send_reply(c, STAFF_ERROR("InternalError"), p, false);
 		json_decref(p);

@@ -160,9 +160,8 @@ static int scan_one(const void *key, size_t klen, const void *val, size_t vlen, 
 
 	if (s->after && klen == strlen(s->after) && memcmp(key, s->after, klen) == 0)
 		return 0;
-	rec = json_loadb(val, vlen, 0, NULL);
-	if (!rec)
-		return -EBADMSG;
+	if (store_parse_json(DB_USERS, key, klen, val, vlen, &rec) < 0)
+		return 0;	/* that record is refused (and logged), the others go on */
 	r = s->visit(rec, s->userdata);
 	json_decref(rec);
 	return r;
@@ -247,11 +246,8 @@ static int summary_visit(const void *key, size_t klen, const void *val, size_t v
 	json_t *sum;
 	int r;
 
-	(void)key;
-	(void)klen;
-	sum = json_loadb(val, vlen, 0, NULL);
-	if (!sum)
-		return -EBADMSG;
+	if (store_parse_json(DB_USER_SUMMARY, key, klen, val, vlen, &sum) < 0)
+		return 0;	/* that record is refused (and logged), the others go on */
 	r = s->visit(sum, s->userdata);
 	json_decref(sum);
 	return r;

@@ -16,6 +16,7 @@ struct user_counts {
 	long long pending, active, inactive, locked;
 };
 
+/* A record that does not parse is -EBADMSG (logged; see store_parse_json). */
 int user_get(struct txn *t, const char *username, json_t **ret);
 int user_get_by_uid(struct txn *t, uid_t uid, json_t **ret);
 
