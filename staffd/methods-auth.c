@@ -138,10 +138,11 @@ static int count_failure(struct call *c, const json_t *old, const char *detail)
 	return c->error ? CALL_REFUSED : call_fail(c, "AuthenticationFailed", NULL);
 }
 
-/* Refusals that count nothing but are still audited. */
+/* Refusals that count nothing but are still audited (unless the map is down
+ * to its reserve: they change nothing, so they are not worth it). */
 static int refuse_audited(struct call *c, const json_t *rec, const char *result, const char *error, json_t *params)
 {
-	int r = audit_login(c, "login", str(rec, "username"), result, NULL);
+	int r = store_in_reserve(c->txn) ? 0 : audit_login(c, "login", str(rec, "username"), result, NULL);
 
 	if (r < 0) {
 		json_decref(params);
@@ -240,13 +241,17 @@ static int auth_decide(struct call *c, struct auth *a)
 	if (status_is(old, "inactive") ||
 	    (is_locked(c, old) && !(a->outcome == OUT_CODE_ACCEPTED && strcmp(a->kind, "reset") == 0)))
 		r = refuse_state(c, old);
-	else if (a->outcome == OUT_MISMATCH || a->outcome == OUT_FAILED)
+	else if (a->outcome == OUT_MISMATCH || a->outcome == OUT_FAILED) {
+		/* Lockout must count even when the rest of the map is full. */
+		store_allow_reserve(c->txn);
 		r = count_failure(c, old, a->pin ? "wrong PIN" : NULL);
-	else if (a->outcome == OUT_VERIFIED && !status_is(old, "active"))
+	} else if (a->outcome == OUT_VERIFIED && !status_is(old, "active"))
 		r = refuse_audited(c, old, "not activated", "NotActivated",
 				   json_pack("{s:s}", "message", "the account is not activated yet"));
-	else
+	else {
+		store_allow_reserve(c->txn);
 		r = finish_success(c, a, old);
+	}
 	json_decref(old);
 	return r;
 }
@@ -575,6 +580,8 @@ static int change_decide(struct call *c, struct change *ch)
 		r = load_user(c, &old);
 	if (r < 0)
 		return r;
+	/* Password changes, activations and their failures may use the reserve. */
+	store_allow_reserve(c->txn);
 	if (status_is(old, "inactive") || (is_locked(c, old) && !(grant && reset_grant(old)))) {
 		r = refuse_state(c, old);
 		goto out;

@@ -334,7 +334,7 @@ int method_role_add(struct call *c)
 	if ((r = check_role_group(c, name)) < 0)
 		return r;
 	r = user_allocate_uid(c->txn, &c->daemon->config, &gid);
-	if (r == -ENOSPC)
+	if (r == -EUSERS)
 		return call_state(c, "no free id left between uid_min and uid_max for the role's group");
 	if (r < 0)
 		return r;

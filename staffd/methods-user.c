@@ -105,7 +105,7 @@ int method_user_add(struct call *c)
 	if (r < 0)
 		return r;
 	r = user_allocate_uid(c->txn, &c->daemon->config, &uid);
-	if (r == -ENOSPC)
+	if (r == -EUSERS)
 		return call_state(c, "no free uid left between uid_min and uid_max");
 	if (r < 0)
 		return r;

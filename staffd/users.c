@@ -383,7 +383,7 @@ int user_allocate_uid(struct txn *t, const struct config *cfg, uint32_t *ret)
 			break;
 	}
 	if (next > cfg->uid_max)
-		return -ENOSPC;
+		return -EUSERS;	/* not -ENOSPC: that is a full database */
 	snprintf(buf, sizeof(buf), "%u", next + 1);
 	r = store_put(t, DB_META, "next_uid", strlen("next_uid"), buf, strlen(buf), false);
 	if (r < 0)

@@ -64,7 +64,8 @@ bool role_has_permission(struct txn *t, const char *role, const char *permission
 int user_apply_input(struct call *c, json_t *rec, const json_t *input, bool creating);
 
 /* A new uid from the configured range, never one used before or listed in
- * /etc/passwd or /etc/group (read directly: the daemon never asks NSS). */
+ * /etc/passwd or /etc/group (read directly: the daemon never asks NSS).
+ * -EUSERS when the range is used up. */
 int user_allocate_uid(struct txn *t, const struct config *cfg, uint32_t *ret);
 
 #endif
