@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -389,6 +390,9 @@ void daemon_stop(struct daemon *d)
 	/* Workers first: their done steps may still need the server and store. */
 	workpool_free(d->pool);
 	server_free(d->server);
+	/* Attempts for unknown names counted so far go into the trail now. */
+	if (d->store)
+		unknown_logins_flush(d, (long long)time(NULL), true);
 	store_close(d->store);
 	keys_free(d->keys);
 	/* Leave /run/systemd/userdb as it was if staffd made it (fails while others use it). */

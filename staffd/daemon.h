@@ -4,6 +4,7 @@
 
 #include <sodium.h>
 #include "config.h"
+#include "unknown-logins.h"
 
 struct store;
 struct keys;
@@ -21,6 +22,7 @@ struct daemon {
 	char dummy_hash[crypto_pwhash_STRBYTES];
 	char *created_userdb_dir;	/* removed at exit */
 	char userdb_service[108];	/* the userdb socket's file name: the "service" callers name */
+	struct unknown_logins unknown;	/* attempts for unknown names, counted per interval */
 };
 
 /* Defaults, then the file at path (a missing default file is no error). */

@@ -20,6 +20,7 @@
 #include "methods.h"
 #include "server.h"
 #include "store.h"
+#include "unknown-logins.h"
 #include "userdb.h"
 #include "users.h"
 
@@ -529,6 +530,8 @@ static int run_staff_call(struct call *c, const struct method *m)
 	}
 	if ((m->flags & STREAMS) && !c->more)
 		return call_fail(c, "org.varlink.service.ExpectedMore", NULL);
+	/* Attempts for unknown names counted in an interval now over go into the trail first. */
+	unknown_logins_flush(c->daemon, c->now, false);
 	r = store_begin(c->daemon->store, (m->flags & WRITES) != 0, &c->txn);
 	if (r < 0)
 		return r;

@@ -19,7 +19,9 @@
 #include "practice.h"
 #include "secrets.h"
 #include "store.h"
+#include "unknown-logins.h"
 #include "users.h"
+#include "validate.h"
 #include "workpool.h"
 
 #define GRANT_TTL 600
@@ -220,6 +222,30 @@ static int finish_success(struct call *c, struct auth *a, const json_t *old)
 	return r;
 }
 
+/*
+ * Anyone at a login prompt chooses the name: the first unknown one of each
+ * interval is recorded like any attempt, the others are counted and written
+ * as one summary (unknown-logins.c), so that flooding writes almost nothing.
+ */
+static int unknown_login(struct call *c, const char *name)
+{
+	struct unknown_logins *u = &c->daemon->unknown;
+	int r;
+
+	r = unknown_logins_append(c->txn, u, c->now, false, c->audit_log);
+	if (r == 0 && unknown_logins_note(u, c->now, name, true)) {
+		if (store_in_reserve(c->txn))
+			log_warning("sign-in for unknown user %s not recorded: the database is nearly full", name);
+		else
+			r = audit_login(c, "login", name, "unknown user", NULL);
+	}
+	if (r < 0)
+		return r;
+	/* The summary, if any, stands with the refusal. */
+	c->keep_on_refusal = true;
+	return call_no_such_user(c, name);
+}
+
 /* The loop-thread half: decide against the record as it is now. */
 static int auth_decide(struct call *c, struct auth *a)
 {
@@ -229,10 +255,8 @@ static int auth_decide(struct call *c, struct auth *a)
 	r = call_begin_write(c);
 	if (r < 0)
 		return r;
-	if (a->outcome == OUT_UNKNOWN_USER) {
-		r = audit_login(c, "login", json_get_str(c->params, "username"), "unknown user", NULL);
-		return r < 0 ? r : call_no_such_user(c, json_get_str(c->params, "username"));
-	}
+	if (a->outcome == OUT_UNKNOWN_USER)
+		return unknown_login(c, json_get_str(c->params, "username"));
 	r = load_user(c, &old);
 	if (r < 0)
 		return r;
@@ -349,6 +373,12 @@ int method_authenticate(struct call *c)
 
 	if (strlen(secret) > STAFF_SECRET_MAX)
 		return call_invalid(c, "secret", "secret is longer than %d bytes", STAFF_SECRET_MAX);
+	/* No account can have a name that is no username: answered at once, and
+	 * only counted (unknown-logins.c), so that such names write nothing. */
+	if (validate_username(json_get_str(c->params, "username"), NULL) < 0) {
+		unknown_logins_note(&c->daemon->unknown, c->now, json_get_str(c->params, "username"), false);
+		return call_no_such_user(c, json_get_str(c->params, "username"));
+	}
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
