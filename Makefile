@@ -113,11 +113,16 @@ $(O)/tests/vcall: $(O)/tests/tools/vcall.o $(O)/libcommon.a
 $(O)/tests/flood: $(O)/tests/tools/flood.o
 	$(CC) $(LDFLAGS) -o $@ $^
 
+# Plants raw records in a data.mdb and finds a table's pages, for the tests of damaged state.
+$(O)/tests/store-raw: $(O)/tests/tools/store-raw.o
+	$(CC) $(LDFLAGS) -o $@ $^ -llmdb
+
 # Drives the PAM module in-process with a scripted conversation.
 $(O)/tests/pam-driver: $(O)/tests/pam/pam-driver.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lpam
 
-tests: $(UNIT_BINS) $(REPLAY_BINS) $(O)/tests/vcall $(O)/tests/flood $(if $(wildcard tests/pam/pam-driver.c),$(O)/tests/pam-driver)
+tests: $(UNIT_BINS) $(REPLAY_BINS) $(O)/tests/vcall $(O)/tests/flood $(O)/tests/store-raw \
+	$(if $(wildcard tests/pam/pam-driver.c),$(O)/tests/pam-driver)
 
 # Runs every test once against the binaries in $(O).
 test: all tests

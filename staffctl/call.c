@@ -306,6 +306,10 @@ static void describe(FILE *f, const char *error, const json_t *p)
 		fprintf(f, "request too large: staffd accepts at most %lld bytes", int_or(p, "max", STAFF_FRAME_MAX));
 	else if (strcmp(e, "Busy") == 0)
 		fputs("staffd is busy; try again in a moment", f);
+	else if (strcmp(e, "StorageFull") == 0)
+		fprintf(f, "the staff database is full (%.1f of %.1f MiB used): nothing was changed; raise map_size "
+			"in staffd.conf and restart staffd (until then only sign-ins and lockouts are recorded)",
+			(double)int_or(p, "used", 0) / (1 << 20), (double)int_or(p, "map_size", 0) / (1 << 20));
 	else if (strcmp(e, "InternalError") == 0)
 		fprintf(f, "internal error in staffd: %s", str_or(p, "message", "no details"));
 	else if (strcmp(e, "org.varlink.service.MethodNotFound") == 0)

@@ -26,7 +26,7 @@ static const char *or_dash(const char *s)
 int ctl_cmd_status(struct ctl *ctl, const struct ctl_args *a)
 {
 	struct ctl_table *t = NULL;
-	json_t *reply = NULL, *s, *clash;
+	json_t *reply = NULL, *s, *clash, *storage;
 	long long max;
 	size_t i;
 	int r;
@@ -36,6 +36,7 @@ int ctl_cmd_status(struct ctl *ctl, const struct ctl_args *a)
 		return r;
 	if ((r = ctl_reply_object(ctl, reply, "status", &s)) < 0)
 		goto out;
+	storage = json_object_get(s, "storage");
 	if (ctl->json) {
 		r = ctl_print_json(ctl->out, reply);
 		goto out;
@@ -61,12 +62,21 @@ int ctl_cmd_status(struct ctl *ctl, const struct ctl_args *a)
 	ctl_kv_addf(t, "Locations", "%lld", json_get_int(s, "locations", 0));
 	ctl_kv_addf(t, "Roles", "%lld", json_get_int(s, "roles", 0));
 	ctl_kv_addf(t, "Audit records", "%lld", json_get_int(s, "audit_records", 0));
+	if (storage)
+		ctl_kv_addf(t, "Database", "%lld%% of map_size used (%.1f of %.1f MiB; the last %.1f MiB are kept "
+			    "for sign-ins and lockouts)", json_get_int(storage, "percent", 0),
+			    (double)json_get_int(storage, "used", 0) / (1 << 20),
+			    (double)json_get_int(storage, "map_size", 0) / (1 << 20),
+			    (double)json_get_int(storage, "reserve", 0) / (1 << 20));
 	ctl_kv_addf(t, "You are", "%s%s", or_dash(str(s, "caller")),
 		    json_get_bool(s, "caller_is_admin", false) ? " (may administer)" : " (not an administrator)");
 	json_array_foreach(json_object_get(s, "local_clashes"), i, clash)
 		ctl_kv_addf(t, "Disabled staff", "%s: %s", or_dash(str(clash, "username")),
 			    or_dash(str(clash, "reason")));
 	r = ctl_kv_print(t, ctl->out);
+	/* Said apart from the table so that it is seen, and on stderr so that scripts reading the table keep working. */
+	if (r == 0 && str(storage, "warning"))
+		ctl_printf_safe(ctl->err, "staffctl: warning: %s\n", str(storage, "warning"));
 out:
 	ctl_table_free(t);
 	json_decref(reply);

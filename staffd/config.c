@@ -64,6 +64,7 @@ enum kind {
 	K_UINT_OFF,		/* unsigned, 0 or min..max */
 	K_ULL,			/* unsigned long long, min..max */
 	K_SIZE,			/* size_t, bytes with an optional K/M/G suffix */
+	K_PERCENT,		/* unsigned, min..max with an optional % */
 	K_DURATION,		/* unsigned seconds with an optional s/m/h/d suffix */
 	K_PATH,			/* char *, absolute */
 	K_SOCKET,		/* char *, absolute and short enough for sun_path */
@@ -88,6 +89,8 @@ static const struct key keys[] = {
 	{ SEC_DAEMON, "socket", K_SOCKET, OFF(socket_path), 0, 0 },
 	{ SEC_DAEMON, "userdb_socket", K_SOCKET_OPT, OFF(userdb_socket), 0, 0 },
 	{ SEC_DAEMON, "map_size", K_SIZE, OFF(map_size), 1 * MIB, 64 * GIB },
+	{ SEC_DAEMON, "map_reserve", K_PERCENT, OFF(map_reserve), 0, 50 },
+	{ SEC_DAEMON, "map_warn", K_PERCENT, OFF(map_warn), 1, 100 },
 	{ SEC_DAEMON, "max_staff", K_UINT, OFF(max_staff), 0, 1000000 },
 	{ SEC_DAEMON, "uid_min", K_UINT, OFF(uid_min), 1000, 2147483646 },
 	{ SEC_DAEMON, "uid_max", K_UINT, OFF(uid_max), 1000, 2147483646 },
@@ -135,6 +138,7 @@ struct unit {
 /* Largest first, so that formatting picks the shortest spelling. */
 static const struct unit size_units[] = { { 'G', GIB }, { 'M', MIB }, { 'K', KIB }, { 0, 0 } };
 static const struct unit duration_units[] = { { 'd', DAY }, { 'h', HOUR }, { 'm', MINUTE }, { 's', 1 }, { 0, 0 } };
+static const struct unit percent_units[] = { { '%', 1 }, { 0, 0 } };
 
 struct parser {
 	const char *path;
@@ -304,6 +308,9 @@ static void describe_rule(const struct key *k, char *buf, size_t size)
 	case K_ULL:
 		snprintf(buf, size, "must be a number from %llu to %llu", k->min, k->max);
 		break;
+	case K_PERCENT:
+		snprintf(buf, size, "must be a percentage from %llu%% to %llu%%", k->min, k->max);
+		break;
 	case K_UINT_OFF:
 		snprintf(buf, size, "must be 0 (off) or a number from %llu to %llu", k->min, k->max);
 		break;
@@ -356,9 +363,12 @@ static int store_value(struct config *c, const struct key *k, const char *value)
 	case K_UINT_OFF:
 	case K_ULL:
 	case K_SIZE:
+	case K_PERCENT:
 	case K_DURATION:
 		if (k->kind == K_SIZE)
 			r = parse_scaled(value, size_units, true, &v);
+		else if (k->kind == K_PERCENT)
+			r = parse_scaled(value, percent_units, false, &v);
 		else if (k->kind == K_DURATION)
 			r = parse_scaled(value, duration_units, false, &v);
 		else
@@ -443,6 +453,8 @@ int config_defaults(struct config *c)
 {
 	struct config t = {
 		.map_size = 1 * GIB,
+		.map_reserve = 5,
+		.map_warn = 80,
 		.max_staff = 0,
 		.uid_min = 20000,
 		.uid_max = 59999,

@@ -27,6 +27,8 @@ struct config {
 	char *socket_path;		/* socket = /run/staffd/io.practice.Staff */
 	char *userdb_socket;		/* userdb_socket = /run/systemd/userdb/io.practice.staff ("" = off) */
 	size_t map_size;		/* map_size = 1G */
+	unsigned map_reserve;		/* map_reserve = 5%: kept for logins and lockouts */
+	unsigned map_warn;		/* map_warn = 80%: staffctl status warns from here */
 	unsigned max_staff;		/* max_staff = 0 (no limit) */
 	unsigned uid_min;		/* uid_min = 20000 */
 	unsigned uid_max;		/* uid_max = 59999 */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -13,6 +14,7 @@
 #include "daemon.h"
 #include "lockfile.h"
 #include "log.h"
+#include "practice.h"
 #include "privdrop.h"
 #include "secrets.h"
 #include "server.h"
@@ -173,6 +175,102 @@ static int open_sockets(struct daemon *d)
 	return 0;
 }
 
+#define RESTORE_HINT "see staffd(8), RESTORE"
+
+static void report_store_problem(const char *dir, int r, const char *why)
+{
+	switch (r) {
+	case -ENOENT:
+		log_error("%s/data.mdb: %s, but staffd.key is there: restore data.mdb from a backup (%s); "
+			  "to start a new, empty practice instead, move staffd.key away first", dir, why, RESTORE_HINT);
+		break;
+	case STORE_EMPTY:
+	case STORE_TRUNCATED:
+	case STORE_DAMAGED:
+		log_error("%s/data.mdb: %s: restore data.mdb from a backup (%s)", dir, why, RESTORE_HINT);
+		break;
+	default:
+		log_error("%s/data.mdb: %s", dir, *why ? why : strerror(-r));
+	}
+}
+
+/* The key must be the one the database was written with; one is made only for a database that needs none yet. */
+static int check_key(struct daemon *d, const char *keypath)
+{
+	struct txn *t = NULL;
+	bool needed = false;
+	int r;
+
+	if (!d->keys) {
+		r = store_begin(d->store, false, &t);
+		if (r == 0)
+			r = practice_needs_key(t, &needed);
+		store_abort(t);
+		t = NULL;
+		if (r == 0 && needed) {
+			log_error("%s is missing, but %s/data.mdb was written with it: restore staffd.key "
+				  "from the backup taken with data.mdb (%s); staffd never makes a new key over "
+				  "existing data", keypath, d->config.state_dir, RESTORE_HINT);
+			return -ENOKEY;
+		}
+		if (r == 0)
+			r = keys_load(keypath, &d->keys);
+		if (r < 0) {
+			log_error("key file %s: %s", keypath, strerror(-r));
+			return r;
+		}
+	}
+	r = store_begin(d->store, true, &t);
+	if (r < 0)
+		return r;
+	/* Start-up may use the reserve: it records at most one fingerprint. */
+	store_allow_reserve(t);
+	r = practice_check_key(t, d->keys);
+	if (r == -ENOKEY) {
+		store_abort(t);
+		log_error("%s is not the key %s/data.mdb was written with (it was replaced): restore the staffd.key "
+			  "backed up with data.mdb (%s)", keypath, d->config.state_dir, RESTORE_HINT);
+		return r;
+	}
+	if (r < 0) {
+		store_abort(t);
+		log_error("key file %s: cannot check it against data.mdb: %s", keypath, strerror(-r));
+		return r;
+	}
+	return store_commit(t);
+}
+
+/*
+ * staffd.key and data.mdb belong together: a missing, empty, short or
+ * damaged data.mdb beside a key, or a missing or replaced key beside a
+ * database, is refused with what to restore, never started afresh.
+ */
+static int open_state(struct daemon *d)
+{
+	struct store_options o = {
+		.map_size = d->config.map_size,
+		.reserve_percent = d->config.map_reserve,
+	};
+	char keypath[4096], why[256] = "";
+	int r;
+
+	snprintf(keypath, sizeof(keypath), "%s/staffd.key", d->config.state_dir);
+	r = keys_read(keypath, &d->keys);
+	if (r < 0 && r != -ENOENT) {
+		log_error("key file %s: %s", keypath,
+			  r == -EPERM ? "readable by others: it must be mode 0600" : strerror(-r));
+		return r;
+	}
+	/* A key file means the state directory was set up: its database must be there. */
+	o.must_exist = r == 0;
+	r = store_open_state(d->config.state_dir, &o, &d->store, why, sizeof(why));
+	if (r < 0) {
+		report_store_problem(d->config.state_dir, r, why);
+		return r;
+	}
+	return check_key(d, keypath);
+}
+
 /* Brings a database written by an earlier version up to date. */
 static int daemon_migrate(struct daemon *d)
 {
@@ -272,7 +370,6 @@ static int lock_state(struct daemon *d)
 
 int daemon_start(struct daemon *d, const char *config_path)
 {
-	char keypath[4096];
 	uid_t uid = 0;
 	gid_t gid = 0;
 	int poolfd, r;
@@ -293,18 +390,9 @@ int daemon_start(struct daemon *d, const char *config_path)
 	r = lock_state(d);
 	if (r < 0)
 		return r;
-	snprintf(keypath, sizeof(keypath), "%s/staffd.key", d->config.state_dir);
-	r = keys_load(keypath, &d->keys);
-	if (r < 0) {
-		log_error("key file %s: %s", keypath,
-			  r == -EPERM ? "readable by others: it must be mode 0600" : strerror(-r));
+	r = open_state(d);
+	if (r < 0)
 		return r;
-	}
-	r = store_open(d->config.state_dir, d->config.map_size, &d->store);
-	if (r < 0) {
-		log_error("database in %s: %s", d->config.state_dir, strerror(-r));
-		return r;
-	}
 	r = daemon_migrate(d);
 	if (r < 0)
 		return r;
@@ -338,6 +426,9 @@ void daemon_stop(struct daemon *d)
 	/* Workers first: their done steps may still need the server and store. */
 	workpool_free(d->pool);
 	server_free(d->server);
+	/* Attempts for unknown names counted so far go into the trail now. */
+	if (d->store)
+		unknown_logins_flush(d, (long long)time(NULL), true);
 	store_close(d->store);
 	keys_free(d->keys);
 	/* Leave /run/systemd/userdb as it was if staffd made it (fails while others use it). */

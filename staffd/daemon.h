@@ -4,6 +4,7 @@
 
 #include <sodium.h>
 #include "config.h"
+#include "unknown-logins.h"
 
 struct store;
 struct keys;
@@ -22,6 +23,7 @@ struct daemon {
 	char *created_userdb_dir;	/* removed at exit */
 	int lock_fd;		/* holds state_dir/staffd.lock, or -1 */
 	char userdb_service[108];	/* the userdb socket's file name: the "service" callers name */
+	struct unknown_logins unknown;	/* attempts for unknown names, counted per interval */
 };
 
 /* Defaults, then the file at path (a missing default file is no error). */

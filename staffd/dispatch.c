@@ -20,6 +20,7 @@
 #include "methods.h"
 #include "server.h"
 #include "store.h"
+#include "unknown-logins.h"
 #include "userdb.h"
 #include "users.h"
 
@@ -329,6 +330,23 @@ static void call_free(struct call *c)
 	free(c);
 }
 
+/* A full map, in words an administrator can act on. */
+static int fail_storage_full(struct call *c)
+{
+	struct store_usage u = { 0 };
+	char msg[512];
+
+	store_usage(c->daemon->store, &u);
+	snprintf(msg, sizeof(msg),
+		 "the staff database is full: data.mdb has used %.1f MiB of its %.1f MiB map; raise map_size in "
+		 "%s and restart staffd. Until then only sign-ins and lockouts are recorded",
+		 (double)u.used / (1 << 20), (double)u.map_size / (1 << 20),
+		 c->daemon->config_path ? c->daemon->config_path : "staffd.conf");
+	log_error("%s: refused: %s", c->method, msg);
+	return call_fail(c, "StorageFull", json_pack("{s:s,s:I,s:I}", "message", msg, "map_size", (json_int_t)u.map_size,
+					      "used", (json_int_t)u.used));
+}
+
 void call_finish(struct call *c, int r)
 {
 	struct conn *conn;
@@ -342,14 +360,22 @@ void call_finish(struct call *c, int r)
 		conn_set_stream(conn, c);
 		return;
 	}
+	/* Whatever a handler made of it, a write the map had no room for is StorageFull. */
+	if (c->txn && r < 0 && r != CALL_REFUSED && store_txn_error(c->txn) == -ENOSPC)
+		r = -ENOSPC;
 	if (c->txn && (r >= 0 || (r == CALL_REFUSED && c->keep_on_refusal))) {
 		int cr = store_commit(c->txn);
 
 		c->txn = NULL;
-		if (cr < 0) {
+		if (cr < 0 && cr != -ENOSPC)
 			log_error("%s: commit failed: %s", c->method, strerror(-cr));
+		if (cr < 0)
 			r = cr;
-		}
+	}
+	if (r == -ENOSPC) {
+		/* Nothing was written, so there is no record to journal. */
+		c->keep_on_refusal = false;
+		r = fail_storage_full(c);
 	}
 	if (r >= 0 || (r == CALL_REFUSED && c->keep_on_refusal)) {
 		size_t i;
@@ -367,7 +393,9 @@ void call_finish(struct call *c, int r)
 	} else if (r == -EBUSY) {
 		send_reply(c, STAFF_ERROR("Busy"), NULL, false);
 	} else {
-		json_t *p = json_pack("{s:s}", "message", strerror(-r));
+		/* store_parse_json named the record in the log already. */
+		json_t *p = json_pack("{s:s}", "message", r == -EBADMSG ? "a stored record does not parse; "
+						"the journal names it" : strerror(-r));
 		log_error("%s: %s", c->method, strerror(-r));
 		send_reply(c, STAFF_ERROR("InternalError"), p, false);
 		json_decref(p);
@@ -512,6 +540,8 @@ static int run_staff_call(struct call *c, const struct method *m)
 	}
 	if ((m->flags & STREAMS) && !c->more)
 		return call_fail(c, "org.varlink.service.ExpectedMore", NULL);
+	/* Attempts for unknown names counted in an interval now over go into the trail first. */
+	unknown_logins_flush(c->daemon, c->now, false);
 	/* Before anything is read or written: an over-share caller changes nothing. */
 	if (m->flags & WORKER) {
 		r = conn_worker_call_begin(c->conn);

@@ -19,7 +19,9 @@
 #include "practice.h"
 #include "secrets.h"
 #include "store.h"
+#include "unknown-logins.h"
 #include "users.h"
+#include "validate.h"
 #include "workpool.h"
 
 #define GRANT_TTL 600
@@ -150,10 +152,11 @@ static int count_failure(struct call *c, const json_t *old, const char *detail)
 	return c->error ? CALL_REFUSED : call_fail(c, "AuthenticationFailed", NULL);
 }
 
-/* Refusals that count nothing but are still audited. */
+/* Refusals that count nothing but are still audited (unless the map is down
+ * to its reserve: they change nothing, so they are not worth it). */
 static int refuse_audited(struct call *c, const json_t *rec, const char *result, const char *error, json_t *params)
 {
-	int r = audit_login(c, "login", str(rec, "username"), result, NULL);
+	int r = store_in_reserve(c->txn) ? 0 : audit_login(c, "login", str(rec, "username"), result, NULL);
 
 	if (r < 0) {
 		json_decref(params);
@@ -231,6 +234,30 @@ static int finish_success(struct call *c, struct auth *a, const json_t *old)
 	return r;
 }
 
+/*
+ * Anyone at a login prompt chooses the name: the first unknown one of each
+ * interval is recorded like any attempt, the others are counted and written
+ * as one summary (unknown-logins.c), so that flooding writes almost nothing.
+ */
+static int unknown_login(struct call *c, const char *name)
+{
+	struct unknown_logins *u = &c->daemon->unknown;
+	int r;
+
+	r = unknown_logins_append(c->txn, u, c->now, false, c->audit_log);
+	if (r == 0 && unknown_logins_note(u, c->now, name, true)) {
+		if (store_in_reserve(c->txn))
+			log_warning("sign-in for unknown user %s not recorded: the database is nearly full", name);
+		else
+			r = audit_login(c, "login", name, "unknown user", NULL);
+	}
+	if (r < 0)
+		return r;
+	/* The summary, if any, stands with the refusal. */
+	c->keep_on_refusal = true;
+	return call_no_such_user(c, name);
+}
+
 /* The loop-thread half: decide against the record as it is now. */
 static int auth_decide(struct call *c, struct auth *a)
 {
@@ -240,10 +267,8 @@ static int auth_decide(struct call *c, struct auth *a)
 	r = call_begin_write(c);
 	if (r < 0)
 		return r;
-	if (a->outcome == OUT_UNKNOWN_USER) {
-		r = audit_login(c, "login", json_get_str(c->params, "username"), "unknown user", NULL);
-		return r < 0 ? r : call_no_such_user(c, json_get_str(c->params, "username"));
-	}
+	if (a->outcome == OUT_UNKNOWN_USER)
+		return unknown_login(c, json_get_str(c->params, "username"));
 	r = load_user(c, &old);
 	if (r < 0)
 		return r;
@@ -255,13 +280,17 @@ static int auth_decide(struct call *c, struct auth *a)
 	else if (a->outcome == OUT_REFUSED)
 		/* Unlocked or reactivated while the refusal waited: the secret was never checked. */
 		r = refuse_audited(c, old, "not verified", "AuthenticationFailed", NULL);
-	else if (a->outcome == OUT_MISMATCH || a->outcome == OUT_FAILED)
+	else if (a->outcome == OUT_MISMATCH || a->outcome == OUT_FAILED) {
+		/* Lockout must count even when the rest of the map is full. */
+		store_allow_reserve(c->txn);
 		r = count_failure(c, old, a->pin ? "wrong PIN" : NULL);
-	else if (a->outcome == OUT_VERIFIED && !status_is(old, "active"))
+	} else if (a->outcome == OUT_VERIFIED && !status_is(old, "active"))
 		r = refuse_audited(c, old, "not activated", "NotActivated",
 				   json_pack("{s:s}", "message", "the account is not activated yet"));
-	else
+	else {
+		store_allow_reserve(c->txn);
 		r = finish_success(c, a, old);
+	}
 	json_decref(old);
 	return r;
 }
@@ -360,6 +389,12 @@ int method_authenticate(struct call *c)
 
 	if (strlen(secret) > STAFF_SECRET_MAX)
 		return call_invalid(c, "secret", "secret is longer than %d bytes", STAFF_SECRET_MAX);
+	/* No account can have a name that is no username: answered at once, and
+	 * only counted (unknown-logins.c), so that such names write nothing. */
+	if (validate_username(json_get_str(c->params, "username"), NULL) < 0) {
+		unknown_logins_note(&c->daemon->unknown, c->now, json_get_str(c->params, "username"), false);
+		return call_no_such_user(c, json_get_str(c->params, "username"));
+	}
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
@@ -586,6 +621,8 @@ static int change_decide(struct call *c, struct change *ch)
 		r = load_user(c, &old);
 	if (r < 0)
 		return r;
+	/* Password changes, activations and their failures may use the reserve. */
+	store_allow_reserve(c->txn);
 	if (status_is(old, "inactive") || (is_locked(c, old) && !(grant && reset_grant(old)))) {
 		r = refuse_state(c, old);
 		goto out;

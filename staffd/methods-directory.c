@@ -49,15 +49,19 @@ int method_location_add(struct call *c)
 	return r;
 }
 
+struct collection {
+	enum store_db db;
+	json_t *list;
+};
+
 static int collect(const void *key, size_t klen, const void *val, size_t vlen, void *userdata)
 {
-	json_t *item = json_loadb(val, vlen, 0, NULL);
+	struct collection *all = userdata;
+	json_t *item;
 
-	(void)key;
-	(void)klen;
-	if (!item)
-		return -EBADMSG;
-	json_array_append_new(userdata, item);
+	/* A record that does not parse is left out (and logged), the others listed. */
+	if (store_parse_json(all->db, key, klen, val, vlen, &item) == 0)
+		json_array_append_new(all->list, item);
 	return 0;
 }
 
@@ -95,10 +99,11 @@ static int list_with_counts(struct call *c, enum store_db db, const char *member
 {
 	struct tally t = { json_object(), json_object() };
 	json_t *list = json_array(), *item;
+	struct collection all = { db, list };
 	size_t i;
 	int r;
 
-	r = store_scan(c->txn, db, NULL, 0, false, collect, list);
+	r = store_scan(c->txn, db, NULL, 0, false, collect, &all);
 	if (r == 0)
 		r = users_scan(c->txn, NULL, tally_one, &t);
 	json_array_foreach(list, i, item) {
@@ -275,14 +280,12 @@ struct group_clash {
 static int find_group_clash(const void *key, size_t klen, const void *val, size_t vlen, void *userdata)
 {
 	struct group_clash *g = userdata;
-	json_t *role = json_loadb(val, vlen, 0, NULL);
+	json_t *role = NULL;
 	char group[64];
 	int r = 0;
 
-	(void)key;
-	(void)klen;
-	if (!role)
-		return -EBADMSG;
+	if (store_parse_json(DB_ROLES, key, klen, val, vlen, &role) < 0)
+		return 0;	/* refused and logged: it holds no group */
 	if (userdb_role_group(json_string_value(json_object_get(role, "name")), group, sizeof(group)) == 0 &&
 	    strcmp(group, g->group) == 0) {
 		g->holder = strdup(json_string_value(json_object_get(role, "name")));
@@ -331,7 +334,7 @@ int method_role_add(struct call *c)
 	if ((r = check_role_group(c, name)) < 0)
 		return r;
 	r = user_allocate_uid(c->txn, &c->daemon->config, &gid);
-	if (r == -ENOSPC)
+	if (r == -EUSERS)
 		return call_state(c, "no free id left between uid_min and uid_max for the role's group");
 	if (r < 0)
 		return r;

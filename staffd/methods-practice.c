@@ -37,6 +37,28 @@ int audit_call(struct call *c, const char *action, const char *target, const cha
 	return r;
 }
 
+/* How full the map is, with a warning from map_warn on: for administrators only. */
+static json_t *storage_status(struct call *c)
+{
+	const struct config *cfg = &c->daemon->config;
+	struct store_usage u;
+	unsigned long long percent;
+	char warning[256] = "";
+
+	if (store_usage(c->daemon->store, &u) < 0 || u.map_size == 0)
+		return NULL;
+	percent = (unsigned long long)(u.used * 100 / u.map_size);
+	if (u.in_reserve)
+		snprintf(warning, sizeof(warning), "the staff database is full: only sign-ins and lockouts are recorded; "
+			 "raise map_size in staffd.conf and restart staffd");
+	else if (percent >= cfg->map_warn)
+		snprintf(warning, sizeof(warning), "the staff database is %llu%% full: raise map_size in staffd.conf "
+			 "and restart staffd before it fills", percent);
+	return json_pack("{s:I,s:I,s:I,s:I,s:s?}", "map_size", (json_int_t)u.map_size, "used", (json_int_t)u.used,
+			 "reserve", (json_int_t)u.reserve, "percent", (json_int_t)percent, "warning",
+			 warning[0] ? warning : NULL);
+}
+
 int method_get_status(struct call *c)
 {
 	struct user_counts n = { 0 };
@@ -66,6 +88,8 @@ int method_get_status(struct call *c)
 				    (json_int_t)audit, "max_staff", (int)c->daemon->config.max_staff, "caller",
 				    call_actor(c, buf, sizeof(buf)), "caller_is_admin", c->who.admin, "local_clashes",
 				    clashes));
+	if (r == 0 && c->who.admin)
+		json_object_set_new(json_object_get(c->reply, "status"), "storage", storage_status(c));
 	json_decref(practice);
 	return r;
 }
@@ -112,7 +136,7 @@ int method_init(struct call *c)
 		r = userdb_ensure_gids(c->txn, &c->daemon->config);
 	if (r == 0)
 		r = user_allocate_uid(c->txn, &c->daemon->config, &uid);
-	if (r == -ENOSPC)
+	if (r == -EUSERS)
 		r = call_state(c, "no free uid left between uid_min and uid_max");
 	if (r < 0)
 		goto out;

@@ -105,7 +105,7 @@ int method_user_add(struct call *c)
 	if (r < 0)
 		return r;
 	r = user_allocate_uid(c->txn, &c->daemon->config, &uid);
-	if (r == -ENOSPC)
+	if (r == -EUSERS)
 		return call_state(c, "no free uid left between uid_min and uid_max");
 	if (r < 0)
 		return r;
@@ -210,21 +210,26 @@ static int list_one(const void *key, size_t klen, const void *val, size_t vlen, 
 	s->after = strndup(key, klen);
 	if (!s->after)
 		return -ENOMEM;
-	/* Only a filter needs the fields; otherwise the stored text goes out as is. */
+	/* Only a filter needs the fields; otherwise the stored text goes out as
+	 * is, once checked to be what a client can read. A record that is not
+	 * is left out of the listing (and logged), never sent. */
 	if (s->status || s->role || s->location || s->search) {
-		json_t *sum = json_loadb(val, vlen, 0, NULL);
-		bool match = sum && list_matches(s, sum);
+		json_t *sum = NULL;
+		bool match = store_parse_json(DB_USER_SUMMARY, key, klen, val, vlen, &sum) == 0 && list_matches(s, sum);
 
 		json_decref(sum);
 		if (!match)
 			return 0;
-	}
+	} else if (!store_check_text(DB_USER_SUMMARY, key, klen, val, vlen))
+		return 0;
 	if (s->held) {
 		int r = call_stream_text(s->call, "user", s->held, s->held_len);
 		if (r < 0)
 			return r;
 		s->sent++;
 	}
+	/* vlen is never 0 here (a checked object has its braces), which realloc
+	 * would take as a free. */
 	copy = realloc(s->held, vlen);
 	if (!copy)
 		return -ENOMEM;

@@ -23,6 +23,8 @@
 #define KDF_CONTEXT "staffd__"
 #define KDF_ID_CODEWORD 1
 #define KDF_ID_TOKEN 2
+#define KDF_ID_FINGERPRINT 3
+#define FINGERPRINT_INPUT "staffd.key fingerprint"
 
 #define SEAL_VARIANT sodium_base64_VARIANT_ORIGINAL
 #define SEAL_OVERHEAD (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES)
@@ -52,6 +54,7 @@ _Static_assert(TOKEN_HASH_BYTES >= crypto_generichash_BYTES_MIN &&
 struct keys {
 	unsigned char codeword_key[crypto_secretbox_KEYBYTES];
 	unsigned char token_key[crypto_generichash_KEYBYTES];
+	char fingerprint[KEY_FINGERPRINT_SIZE];
 };
 
 /* Crockford base32: no I, L, O or U, so codes survive being read aloud. */
@@ -257,7 +260,23 @@ static int master_create(const char *path, unsigned char master[MASTER_KEY_BYTES
 	return r;
 }
 
-int keys_load(const char *path, struct keys **ret)
+/* The fingerprint's own subkey is used once and wiped. */
+static int fingerprint(const unsigned char master[MASTER_KEY_BYTES], char hex[KEY_FINGERPRINT_SIZE])
+{
+	unsigned char sub[crypto_generichash_KEYBYTES], h[(KEY_FINGERPRINT_SIZE - 1) / 2];
+	int r = -EIO;
+
+	if (crypto_kdf_derive_from_key(sub, sizeof(sub), KDF_ID_FINGERPRINT, KDF_CONTEXT, master) == 0 &&
+	    crypto_generichash(h, sizeof(h), (const unsigned char *)FINGERPRINT_INPUT, strlen(FINGERPRINT_INPUT), sub,
+			       sizeof(sub)) == 0) {
+		sodium_bin2hex(hex, KEY_FINGERPRINT_SIZE, h, sizeof(h));
+		r = 0;
+	}
+	sodium_memzero(sub, sizeof(sub));
+	return r;
+}
+
+static int keys_get(const char *path, bool create, struct keys **ret)
 {
 	unsigned char *master = NULL;
 	struct keys *k = NULL;
@@ -276,7 +295,7 @@ int keys_load(const char *path, struct keys **ret)
 	}
 
 	r = master_read(path, master);
-	if (r == -ENOENT) {
+	if (r == -ENOENT && create) {
 		r = master_create(path, master);
 		if (r == -EEXIST)
 			r = master_read(path, master);
@@ -287,7 +306,8 @@ int keys_load(const char *path, struct keys **ret)
 	if (crypto_kdf_derive_from_key(k->codeword_key, sizeof(k->codeword_key),
 				       KDF_ID_CODEWORD, KDF_CONTEXT, master) != 0 ||
 	    crypto_kdf_derive_from_key(k->token_key, sizeof(k->token_key),
-				       KDF_ID_TOKEN, KDF_CONTEXT, master) != 0) {
+				       KDF_ID_TOKEN, KDF_CONTEXT, master) != 0 ||
+	    fingerprint(master, k->fingerprint) < 0) {
 		r = -EIO;
 		goto out;
 	}
@@ -305,9 +325,24 @@ out:
 	return r;
 }
 
+int keys_load(const char *path, struct keys **ret)
+{
+	return keys_get(path, true, ret);
+}
+
+int keys_read(const char *path, struct keys **ret)
+{
+	return keys_get(path, false, ret);
+}
+
 void keys_free(struct keys *k)
 {
 	sodium_free(k);
+}
+
+const char *keys_fingerprint(const struct keys *k)
+{
+	return k->fingerprint;
 }
 
 char *secret_strdup(const char *s)

@@ -6,6 +6,8 @@
 #include <stddef.h>
 
 #define TOKEN_HASH_BYTES 32
+/* Hex of the key's fingerprint, NUL included. */
+#define KEY_FINGERPRINT_SIZE 65
 
 /* Subkeys derived from the master key file; lives in sodium_malloc'd memory. */
 struct keys;
@@ -16,7 +18,14 @@ struct keys;
  * group or others (-EPERM) or of the wrong size (-EINVAL).
  */
 int keys_load(const char *path, struct keys **ret);
+/* The same, but a missing file is -ENOENT: nothing is created. */
+int keys_read(const char *path, struct keys **ret);
 void keys_free(struct keys *k);
+/*
+ * What the database records to tell its key from another: a keyed BLAKE2b
+ * of a constant under a subkey of its own, so it reveals nothing of the key.
+ */
+const char *keys_fingerprint(const struct keys *k);
 
 /* A NUL-terminated string in sodium_malloc'd memory, wiped when freed. */
 char *secret_strdup(const char *s);

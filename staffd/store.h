@@ -24,7 +24,28 @@ enum store_db {
 struct store;
 struct txn;
 
-/* Opens (creating if needed) the environment in the existing directory dir. */
+/* What store_open_state found wrong with data.mdb, beside plain -errno
+ * (-ENOENT: missing where it must exist). */
+enum {
+	STORE_EMPTY = -1100,		/* 0 bytes */
+	STORE_TRUNCATED = -1101,	/* shorter than the pages its header counts */
+	STORE_DAMAGED = -1102,		/* no valid header, or a page that does not read */
+};
+
+struct store_options {
+	size_t map_size;		/* the most the file may grow to */
+	unsigned reserve_percent;	/* the part of the map only essential writes may use */
+	bool must_exist;		/* refuse a missing data.mdb instead of creating one */
+};
+
+/*
+ * Opens the environment in the existing directory dir. An existing data.mdb
+ * is checked first, in a child process that reads every page of every table,
+ * so that a damaged file is refused here and can never crash the daemon
+ * later. On failure why (may be NULL) gets a sentence saying what is wrong.
+ */
+int store_open_state(const char *dir, const struct store_options *o, struct store **ret, char *why, size_t whylen);
+/* The same with no reserve, creating data.mdb when missing. */
 int store_open(const char *dir, size_t map_size, struct store **ret);
 void store_close(struct store *s);
 
@@ -32,6 +53,25 @@ int store_begin(struct store *s, bool write, struct txn **ret);
 /* Commits, or aborts and returns the transaction's first error; frees t either way. */
 int store_commit(struct txn *t);
 void store_abort(struct txn *t);
+/* The transaction's first error (0 if none): -ENOSPC once the map is full. */
+int store_txn_error(const struct txn *t);
+
+/*
+ * The reserve: once the free part of the map is under reserve_percent,
+ * writes fail with -ENOSPC except in transactions allowed to use it (logins
+ * and lockouts), so that those are still recorded when the rest is full.
+ */
+void store_allow_reserve(struct txn *t);
+/* Whether the free part of the map was under the reserve when t began. */
+bool store_in_reserve(const struct txn *t);
+
+struct store_usage {
+	uint64_t map_size;	/* bytes the file may grow to */
+	uint64_t used;		/* bytes up to its highest page in use */
+	uint64_t reserve;	/* bytes of the map kept for logins and lockouts */
+	bool in_reserve;	/* only writes allowed the reserve succeed */
+};
+int store_usage(struct store *s, struct store_usage *ret);
 
 /*
  * Lookups and changes. -ENOENT (not found) and -EEXIST (no_overwrite on an
@@ -43,6 +83,7 @@ int store_put(struct txn *t, enum store_db db, const void *key, size_t klen, con
 	      bool no_overwrite);
 int store_del(struct txn *t, enum store_db db, const void *key, size_t klen);
 
+/* A JSON object, or -EBADMSG for a record that does not parse (logged with its table and key). */
 int store_get_json(struct txn *t, enum store_db db, const char *key, json_t **ret);
 int store_put_json(struct txn *t, enum store_db db, const char *key, const json_t *val);
 int store_put_json_key(struct txn *t, enum store_db db, const void *key, size_t klen, const json_t *val);
@@ -58,6 +99,21 @@ int store_scan(struct txn *t, enum store_db db, const void *from, size_t fromlen
 	       store_visit_fn visit, void *userdata);
 
 int store_count(struct txn *t, enum store_db db, size_t *ret);
+
+/*
+ * Stored records are parsed through these: a value that is not a JSON
+ * object, lacks a field its table's readers rely on (user records and
+ * summaries: names, email, role, status, uid, locations; roles: name,
+ * permissions; locations: name) or is stored under another name is refused
+ * with -EBADMSG and logged with its table and key, so that one bad record is
+ * refused by itself and no reader meets a field of the wrong type.
+ */
+int store_parse_json(enum store_db db, const void *key, size_t klen, const void *val, size_t vlen, json_t **ret);
+/* The same for a record sent on as stored, without parsing it (json-check.h):
+ * false (and logged) when store_parse_json would refuse it. */
+bool store_check_text(enum store_db db, const void *key, size_t klen, const void *val, size_t vlen);
+/* Logs that the record under key in db is refused, and why; returns -EBADMSG. */
+int store_refuse_record(enum store_db db, const void *key, size_t klen, const char *why);
 
 /* Writes a compacted, consistent copy of the environment to fd. */
 int store_copy_fd(struct store *s, int fd);

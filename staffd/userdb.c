@@ -63,11 +63,8 @@ static int ensure_role_gid(const void *key, size_t klen, const void *val, size_t
 {
 	json_t **missing = userdata, *role;
 
-	(void)key;
-	(void)klen;
-	role = json_loadb(val, vlen, 0, NULL);
-	if (!role)
-		return -EBADMSG;
+	if (store_parse_json(DB_ROLES, key, klen, val, vlen, &role) < 0)
+		return 0;	/* refused and logged: no group for it */
 	if (!json_object_get(role, "gid"))
 		json_array_append(*missing, role);
 	json_decref(role);
@@ -284,13 +281,11 @@ struct groups {
 static int role_group_one(const void *key, size_t klen, const void *val, size_t vlen, void *userdata)
 {
 	struct groups *g = userdata;
-	json_t *role = json_loadb(val, vlen, 0, NULL);
+	json_t *role = NULL;
 	char name[64], description[128];
 
-	(void)key;
-	(void)klen;
-	if (!role)
-		return -EBADMSG;
+	if (store_parse_json(DB_ROLES, key, klen, val, vlen, &role) < 0)
+		return 0;	/* refused and logged: no group for it */
 	if (json_object_get(role, "gid") && userdb_role_group(str(role, "name"), name, sizeof(name)) == 0) {
 		snprintf(description, sizeof(description), "Practice staff with the role %s", str(role, "name"));
 		json_array_append_new(g->list, group_record(g->daemon, name,

@@ -188,9 +188,8 @@ static int scan_one(const void *key, size_t klen, const void *val, size_t vlen, 
 
 	if (s->after && klen == strlen(s->after) && memcmp(key, s->after, klen) == 0)
 		return 0;
-	rec = json_loadb(val, vlen, 0, NULL);
-	if (!rec)
-		return -EBADMSG;
+	if (store_parse_json(DB_USERS, key, klen, val, vlen, &rec) < 0)
+		return 0;	/* that record is refused (and logged), the others go on */
 	r = s->visit(rec, s->userdata);
 	json_decref(rec);
 	return r;
@@ -278,11 +277,8 @@ static int summary_visit(const void *key, size_t klen, const void *val, size_t v
 	json_t *sum;
 	int r;
 
-	(void)key;
-	(void)klen;
-	sum = json_loadb(val, vlen, 0, NULL);
-	if (!sum)
-		return -EBADMSG;
+	if (store_parse_json(DB_USER_SUMMARY, key, klen, val, vlen, &sum) < 0)
+		return 0;	/* that record is refused (and logged), the others go on */
 	r = s->visit(sum, s->userdata);
 	json_decref(sum);
 	return r;
@@ -419,7 +415,7 @@ int user_allocate_uid(struct txn *t, const struct config *cfg, uint32_t *ret)
 			break;
 	}
 	if (next > cfg->uid_max)
-		return -ENOSPC;
+		return -EUSERS;	/* not -ENOSPC: that is a full database */
 	snprintf(buf, sizeof(buf), "%u", next + 1);
 	r = store_put(t, DB_META, "next_uid", strlen("next_uid"), buf, strlen(buf), false);
 	if (r < 0)

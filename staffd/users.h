@@ -16,6 +16,7 @@ struct user_counts {
 	long long pending, active, inactive, locked;
 };
 
+/* A record that does not parse is -EBADMSG (logged; see store_parse_json). */
 int user_get(struct txn *t, const char *username, json_t **ret);
 int user_get_by_uid(struct txn *t, uid_t uid, json_t **ret);
 
@@ -74,7 +75,8 @@ bool role_has_permission(struct txn *t, const char *role, const char *permission
 int user_apply_input(struct call *c, json_t *rec, const json_t *input, bool creating);
 
 /* A new uid from the configured range, never one used before or listed in
- * /etc/passwd or /etc/group (read directly: the daemon never asks NSS). */
+ * /etc/passwd or /etc/group (read directly: the daemon never asks NSS).
+ * -EUSERS when the range is used up. */
 int user_allocate_uid(struct txn *t, const struct config *cfg, uint32_t *ret);
 
 #endif

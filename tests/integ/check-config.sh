@@ -59,7 +59,7 @@ check_grep "none.conf: No such file" "saying so" "$STAFFD" --check-config "$T/no
 # Every key: in conf/staffd.conf with its default (test-config checks the
 # values), and described in staffd.conf(5).
 keys=$(sed -n 's/^#\([a-z_]*\) =.*/\1/p' "$good")
-check_eq 35 "$(printf '%s\n' "$keys" | wc -l)" "conf/staffd.conf shows all 35 keys"
+check_eq 37 "$(printf '%s\n' "$keys" | wc -l)" "conf/staffd.conf shows all 37 keys"
 missing=
 for k in $keys; do grep -q "^\\*$k =\\*\\|, \\*$k =\\*" "$TOPDIR/docs/man/staffd.conf.5.scd" || missing="$missing $k"; done
 check_eq "" "$missing" "staffd.conf(5) describes every key"

@@ -17,7 +17,7 @@
 
 #define MIB (1024ULL * 1024)
 #define GIB (1024ULL * MIB)
-#define N_KEYS 35
+#define N_KEYS 37
 #define MAX_PROBLEMS 64
 
 struct problem {
@@ -160,6 +160,8 @@ static void assert_config_equal(const struct config *a, const struct config *b, 
 	}
 	assert_str_eq(a->userdb_socket, b->userdb_socket);
 	assert_true(a->map_size == b->map_size);
+	assert_int_equal(a->map_reserve, b->map_reserve);
+	assert_int_equal(a->map_warn, b->map_warn);
 	assert_int_equal(a->max_staff, b->max_staff);
 	assert_int_equal(a->uid_min, b->uid_min);
 	assert_int_equal(a->uid_max, b->uid_max);
@@ -220,6 +222,8 @@ static void test_defaults(void **state)
 	assert_string_equal(c->socket_path, STAFFD_DEFAULT_SOCKET);
 	assert_string_equal(c->userdb_socket, "/run/systemd/userdb/io.practice.staff");
 	assert_true(c->map_size == 1 * GIB);
+	assert_int_equal(c->map_reserve, 5);
+	assert_int_equal(c->map_warn, 80);
 	assert_int_equal(c->max_staff, 0);
 	assert_int_equal(c->uid_min, 20000);
 	assert_int_equal(c->uid_max, 59999);
@@ -569,6 +573,29 @@ static void test_sizes(void **state)
 	expect_problem(f, 0, 2, "[hashing] memlimit", "from 8M to 4G", NULL);
 	expect_problem(f, 1, 4, "[daemon] map_size", "from 1M to 64G", NULL);
 	expect_problem(f, 2, 7, "[hashing] queue", "number from 1 to 100000", NULL);
+}
+
+static void test_percentages(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const bad[] = { "", "%", "51%", "51", "5 %", "5%%", "-1%", "5.5%", "5p", "0x5" };
+	char buf[128];
+
+	assert_int_equal(load(f, "[daemon]\nmap_reserve = 25%\nmap_warn = 100%\n"), 0);
+	expect_no_problems(f);
+	assert_int_equal(f->c.map_reserve, 25);
+	assert_int_equal(f->c.map_warn, 100);
+	assert_int_equal(load(f, "[daemon]\nmap_reserve = 0\nmap_warn = 1\n"), 0);
+	assert_int_equal(f->c.map_reserve, 0);
+	assert_int_equal(f->c.map_warn, 1);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(buf, sizeof(buf), "[daemon]\nmap_reserve = %s\n", bad[i]);
+		expect_rejected(f, buf);
+		expect_count(f, 1);
+		expect_problem(f, 0, 2, "[daemon] map_reserve", "percentage from 0% to 50%", NULL);
+	}
+	expect_rejected(f, "[daemon]\nmap_warn = 0%\n");
+	expect_problem(f, 0, 2, "[daemon] map_warn", "percentage from 1% to 100%", NULL);
 }
 
 static void test_durations(void **state)
@@ -1099,6 +1126,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_numbers_syntax, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_numbers_at_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sizes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_percentages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_durations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_paths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mail_text, setup, teardown),

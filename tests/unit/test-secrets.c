@@ -185,6 +185,59 @@ static void test_keys_given_file(void **state)
 	keys_free(k3);
 }
 
+/* keys_read never makes a key: a missing file is -ENOENT and stays missing. */
+static void test_keys_read_only(void **state)
+{
+	struct ctx *c = *state;
+	char path[PATH_MAX];
+	struct keys *k = SENTINEL;
+
+	path_in(c, "master.key", path);
+	assert_int_equal(keys_read(path, &k), -ENOENT);
+	assert_ptr_equal(k, SENTINEL);
+	assert_int_equal(access(path, F_OK), -1);
+	k = load_ok(path);
+	keys_free(k);
+	k = NULL;
+	assert_int_equal(keys_read(path, &k), 0);
+	assert_non_null(k);
+	keys_free(k);
+}
+
+/* The fingerprint tells keys apart, is the same for the same key, and is no part of it. */
+static void test_keys_fingerprint(void **state)
+{
+	struct ctx *c = *state;
+	char p1[PATH_MAX], p2[PATH_MAX], p3[PATH_MAX], hex[65];
+	unsigned char master[32], other[32];
+	struct keys *k1, *k2, *k3;
+	const char *f1;
+
+	for (size_t i = 0; i < sizeof(master); i++) {
+		master[i] = (unsigned char)i;
+		other[i] = (unsigned char)(i + 1);
+	}
+	path_in(c, "a.key", p1);
+	path_in(c, "b.key", p2);
+	path_in(c, "c.key", p3);
+	write_file(p1, master, sizeof(master), 0600);
+	write_file(p2, master, sizeof(master), 0600);
+	write_file(p3, other, sizeof(other), 0600);
+	k1 = load_ok(p1);
+	k2 = load_ok(p2);
+	k3 = load_ok(p3);
+	f1 = keys_fingerprint(k1);
+	assert_int_equal(strlen(f1), KEY_FINGERPRINT_SIZE - 1);
+	assert_int_equal(strspn(f1, "0123456789abcdef"), KEY_FINGERPRINT_SIZE - 1);
+	assert_string_equal(f1, keys_fingerprint(k2));
+	assert_string_not_equal(f1, keys_fingerprint(k3));
+	sodium_bin2hex(hex, sizeof(hex), master, sizeof(master));
+	assert_string_not_equal(f1, hex);
+	keys_free(k1);
+	keys_free(k2);
+	keys_free(k3);
+}
+
 static void test_keys_refuse_loose_mode(void **state)
 {
 	static const mode_t modes[] = { 0644, 0640, 0604, 0602, 0620, 0610, 0601, 0666 };
@@ -770,6 +823,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_keys_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_reload_same_subkeys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_given_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keys_read_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keys_fingerprint, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_refuse_loose_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_refuse_wrong_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_refuse_other_files, setup, teardown),
