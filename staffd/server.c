@@ -65,6 +65,8 @@ struct conn {
 	uint32_t events;	/* registered with epoll */
 	struct call *stream;	/* a streaming call waiting for the output to drain */
 	struct conn *next, *prev;
+	conn_sink_fn sink;	/* no socket: replies go here (conn_new_sink) */
+	void *sink_data;
 };
 
 struct server {
@@ -237,6 +239,8 @@ static void conn_update_events(struct conn *c)
 	struct epoll_event ev = { 0 };
 	uint32_t want = 0;
 
+	if (c->sink)
+		return;	/* nothing to watch */
 	if (!c->busy && !c->close_when_flushed && !c->peer_shut)
 		want |= EPOLLIN | EPOLLRDHUP;
 	if (c->out_len > c->out_off)
@@ -414,6 +418,8 @@ static int conn_write(struct conn *c, const char *buf, size_t len, size_t flush_
 
 	if (c->closed)
 		return -ECONNRESET;
+	if (c->sink)
+		return c->sink(buf, len, c->sink_data);
 	r = conn_append(c, buf, len);
 	if (r < 0)
 		return r;
@@ -452,7 +458,46 @@ void conn_call_done(struct conn *c)
 	c->busy = false;
 	if (c->closed || c->processing)
 		return;	/* conn_process's loop picks up the next frame */
+	if (c->sink)
+		return;	/* no frames but those conn_sink_call passes */
 	conn_process(c);
+}
+
+int conn_new_sink(enum endpoint endpoint, uid_t uid, pid_t pid, conn_sink_fn sink, void *userdata, struct conn **ret)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->w.kind = W_CONN;
+	c->fd = -1;
+	c->endpoint = endpoint;
+	c->uid = uid;
+	c->pid = pid;
+	c->refs = 1;
+	c->passed_fd = -1;
+	c->sink = sink;
+	c->sink_data = userdata;
+	*ret = c;
+	return 0;
+}
+
+void conn_sink_call(struct daemon *d, struct conn *c, struct varlink_call *vc, int passed_fd)
+{
+	c->busy = true;
+	dispatch_call(d, c, c->endpoint, vc, passed_fd);
+}
+
+bool conn_sink_run(struct conn *c)
+{
+	/* The sink takes everything at once: a streaming call never waits for a drain. */
+	if (c->stream) {
+		struct call *stream = c->stream;
+
+		c->stream = NULL;
+		call_resume(stream);
+	}
+	return c->busy;
 }
 
 static void conn_refuse_frame(struct conn *c, const char *error, json_t *params)
