@@ -15,6 +15,7 @@
 #include "secrets.h"
 #include "server.h"
 #include "store.h"
+#include "user-record.h"
 #include "users.h"
 #include "validate.h"
 #include "workpool.h"
@@ -210,14 +211,24 @@ static int list_one(const void *key, size_t klen, const void *val, size_t vlen, 
 	s->after = strndup(key, klen);
 	if (!s->after)
 		return -ENOMEM;
-	/* Only a filter needs the fields; otherwise the stored text goes out as is. */
+	/* The stored text goes out as is, once it is known to be a summary: a
+	 * damaged one must not reach the client (a NUL in it would even end
+	 * the frame early). Only a filter needs the fields themselves. */
 	if (s->status || s->role || s->location || s->search) {
-		json_t *sum = json_loadb(val, vlen, 0, NULL);
-		bool match = sum && list_matches(s, sum);
+		json_t *sum = NULL;
+		int r = user_summary_parse(key, klen, val, vlen, &sum);
+		bool match = r == 0 && list_matches(s, sum);
 
 		json_decref(sum);
+		if (r < 0)
+			return r;
 		if (!match)
 			return 0;
+	} else {
+		int r = user_summary_text(key, klen, val, vlen);
+
+		if (r < 0)
+			return r;
 	}
 	if (s->held) {
 		int r = call_stream_text(s->call, "user", s->held, s->held_len);
