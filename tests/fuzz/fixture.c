@@ -57,21 +57,36 @@ static struct {
 
 static void entries_free(struct entry *e, size_t n);
 
+/* A directory and the files in it (the targets make no subdirectories). */
 static void remove_dir(const char *dir)
 {
-	static const char *const files[] = { "data.mdb", "lock.mdb", "staffd.key" };
-	char path[4096 + 16];
+	DIR *d = opendir(dir);
+	struct dirent *de;
 
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		unlink(path);
-	}
+	while (d && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, ".."))
+			unlinkat(dirfd(d), de->d_name, 0);
+	if (d)
+		closedir(d);
 	rmdir(dir);
+}
+
+/* The directories fixture_tempdir made, removed at exit. */
+static struct {
+	char path[4][4096];
+	unsigned n;
+} temp;
+
+static void remove_temp(void)
+{
+	for (unsigned i = 0; i < temp.n; i++)
+		remove_dir(temp.path[i]);
+	temp.n = 0;
 }
 
 static void cleanup(void)
 {
-	if (!fx.started || !fx.dir[0])
+	if (!fx.started)
 		return;
 	workpool_free(fx.d.pool);
 	fx.d.pool = NULL;
@@ -89,18 +104,10 @@ static void cleanup(void)
 		entries_free(fx.seeded[db], fx.nseeded[db]);
 	free(fx.meta_base);
 	free(fx.meta_now);
-	remove_dir(fx.dir);
-	fx.dir[0] = '\0';
 }
 
 /* A sanitizer's report ends the process without atexit handlers. */
 extern void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
-
-static void sanitizer_death(void)
-{
-	if (fx.dir[0])
-		remove_dir(fx.dir);
-}
 
 void fixture_fail(const char *fmt, ...)
 {
@@ -116,7 +123,7 @@ void fixture_fail(const char *fmt, ...)
 
 #define die fixture_fail
 
-/* Directories left by fixtures that crashed (their process is gone). */
+/* Directories left by targets that were killed (their process is gone). */
 static void remove_stale(const char *base)
 {
 	DIR *d = opendir(base);
@@ -136,6 +143,27 @@ static void remove_stale(const char *base)
 	}
 	if (d)
 		closedir(d);
+}
+
+void fixture_tempdir(char *dir, size_t len)
+{
+	/* Every commit syncs: keep the database in memory when possible. */
+	const char *base = getenv("TMPDIR");
+
+	if (!base || !*base)
+		base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+	if (temp.n == sizeof(temp.path) / sizeof(temp.path[0]))
+		die("too many temporary directories");
+	if (temp.n == 0) {
+		remove_stale(base);
+		atexit(remove_temp);
+		if (__sanitizer_set_death_callback)
+			__sanitizer_set_death_callback(remove_temp);
+	}
+	if ((size_t)snprintf(dir, len, "%s/" FIXTURE_DIR_PREFIX "%ld-XXXXXX", base, (long)getpid()) >= len ||
+	    !mkdtemp(dir))
+		die("cannot make a directory under %s: %s", base, strerror(errno));
+	snprintf(temp.path[temp.n++], sizeof(temp.path[0]), "%s", dir);
 }
 
 static void read_meta(unsigned char *buf)
@@ -647,7 +675,6 @@ static void seed_all(void)
 
 static void setup(void)
 {
-	const char *base = getenv("TMPDIR");
 	char path[4096 + 16], keypath[4096 + 16];
 	int r;
 
@@ -663,16 +690,9 @@ static void setup(void)
 		die("sodium_init failed");
 	/* As staffd's main(): a mail command that does not read its input must not kill us. */
 	signal(SIGPIPE, SIG_IGN);
-	/* Every commit syncs: keep the database in memory when possible. */
-	if (!base || !*base)
-		base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-	remove_stale(base);
-	snprintf(fx.dir, sizeof(fx.dir), "%s/" FIXTURE_DIR_PREFIX "%ld-XXXXXX", base, (long)getpid());
-	if (!mkdtemp(fx.dir))
-		die("mkdtemp %s: %s", fx.dir, strerror(errno));
+	fixture_tempdir(fx.dir, sizeof(fx.dir));
+	/* Registered after the directory's removal: runs before it. */
 	atexit(cleanup);
-	if (__sanitizer_set_death_callback)
-		__sanitizer_set_death_callback(sanitizer_death);
 
 	if ((r = config_defaults(&fx.d.config)) < 0)
 		die("config_defaults: %s", strerror(-r));

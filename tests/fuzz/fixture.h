@@ -75,6 +75,13 @@ void fixture_check_secrets(bool check);
 /* A call built from a method and parameters (stolen); NULL parameters are {}. */
 void fixture_make_call(struct varlink_call *vc, const char *method, json_t *params, bool more);
 
+/*
+ * Makes a private directory for a target's files under $TMPDIR (else
+ * /dev/shm, else /tmp) into dir: removed with its files at exit and after a
+ * sanitizer's report, or else by the next run once this process is gone.
+ */
+void fixture_tempdir(char *dir, size_t len);
+
 /* Reports a broken expectation on standard error (not the daemon's log) and aborts. */
 void fixture_fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
