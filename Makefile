@@ -80,9 +80,12 @@ $(O)/libpampractice.a: $(PAM_OBJS)
 	$(AR) rcs $@ $^
 
 # The PAM module exports only pam_sm_* (version script); it carries its own
-# copy of the client code and nothing of the daemon.
+# copy of the client code and nothing of the daemon. Built for libFuzzer, it
+# takes the sanitizer and coverage runtime from the fuzzer that loads it
+# (MODULE_LDFLAGS empty).
+MODULE_LDFLAGS ?= -Wl,--no-undefined
 $(O)/pam_practice.so: $(PAM_OBJS) $(LIB_OBJS) pam_practice/pam_practice.map
-	$(CC) $(LDFLAGS) -shared -Wl,--version-script=pam_practice/pam_practice.map -Wl,--no-undefined \
+	$(CC) $(LDFLAGS) -shared -Wl,--version-script=pam_practice/pam_practice.map $(MODULE_LDFLAGS) \
 		-o $@ $(PAM_OBJS) $(LIB_OBJS) -ljansson -lpam
 
 $(O)/bin/staffd: $(O)/staffd/main.o $(O)/libstaffd.a $(O)/libcommon.a
@@ -145,15 +148,15 @@ fuzz: deps
 fuzz-long: deps
 	$(MAKE) fuzz-run FUZZ_ARGS='-runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_LONG_SECONDS)'
 fuzz-run:
-	$(MAKE) O=build-fuzz CC=clang OPT='-O1 -g -fsanitize=fuzzer-no-link,address,undefined' fuzz-build
+	$(MAKE) O=build-fuzz CC=clang OPT='-O1 -g -fsanitize=fuzzer-no-link,address,undefined' MODULE_LDFLAGS= fuzz-build
 	for t in $(FUZZ_TARGETS); do \
 		mkdir -p build-fuzz/corpus/$$t; \
 		dict=tests/fuzz/$${t#fuzz-}.dict; [ -f $$dict ] && dict=-dict=$$dict || dict=; \
 		echo "== $$t"; \
-		build-fuzz/tests/fuzz/$$t $(FUZZ_ARGS) -max_len=70000 -artifact_prefix=build-fuzz/ $$dict \
-			build-fuzz/corpus/$$t tests/fuzz/corpus/$${t#fuzz-} || exit 1; \
+		PAM_MODULE=$(CURDIR)/build-fuzz/pam_practice.so build-fuzz/tests/fuzz/$$t $(FUZZ_ARGS) -max_len=70000 \
+			-artifact_prefix=build-fuzz/ $$dict build-fuzz/corpus/$$t tests/fuzz/corpus/$${t#fuzz-} || exit 1; \
 	done
-fuzz-build: $(FUZZ_LIBS)
+fuzz-build: $(FUZZ_LIBS) $(if $(PAM_SRCS),$(O)/pam_practice.so)
 	for t in $(FUZZ_TARGETS); do \
 		mkdir -p $(O)/tests/fuzz; \
 		$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $(O)/tests/fuzz/$$t tests/fuzz/$$t.c \
