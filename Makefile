@@ -6,6 +6,7 @@
 #                   AddressSanitizer + UndefinedBehaviorSanitizer
 #   make run        start staffd in the foreground on ./run/ (nothing installed)
 #   make fuzz       build and run the libFuzzer targets for FUZZ_SECONDS each
+#   make fuzz-long  the same for 10 million executions each (hours; see below)
 #   make bench      build optimised and run the benchmarks under bench/
 #   make install    DESTDIR= PREFIX= (see README)
 #   make package-test  build, install, run and purge the Debian packages (root)
@@ -79,9 +80,12 @@ $(O)/libpampractice.a: $(PAM_OBJS)
 	$(AR) rcs $@ $^
 
 # The PAM module exports only pam_sm_* (version script); it carries its own
-# copy of the client code and nothing of the daemon.
+# copy of the client code and nothing of the daemon. Built for libFuzzer, it
+# takes the sanitizer and coverage runtime from the fuzzer that loads it
+# (MODULE_LDFLAGS empty).
+MODULE_LDFLAGS ?= -Wl,--no-undefined
 $(O)/pam_practice.so: $(PAM_OBJS) $(LIB_OBJS) pam_practice/pam_practice.map
-	$(CC) $(LDFLAGS) -shared -Wl,--version-script=pam_practice/pam_practice.map -Wl,--no-undefined \
+	$(CC) $(LDFLAGS) -shared -Wl,--version-script=pam_practice/pam_practice.map $(MODULE_LDFLAGS) \
 		-o $@ $(PAM_OBJS) $(LIB_OBJS) -ljansson -lpam
 
 $(O)/bin/staffd: $(O)/staffd/main.o $(O)/libstaffd.a $(O)/libcommon.a
@@ -95,8 +99,12 @@ $(O)/tests/unit/%: $(O)/tests/unit/%.o $(O)/libstaffd.a $(O)/libstaffctl.a $(if 
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
 
 # Fuzz targets double as corpus replayers: tests/fuzz/replay.c supplies main().
-$(O)/tests/fuzz/replay-%: $(O)/tests/fuzz/%.o $(O)/tests/fuzz/replay.o $(O)/libstaffd.a $(O)/libcommon.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+# fixture.c is the socketless staffd the targets that dispatch calls share.
+FUZZ_LIBS := $(O)/tests/fuzz/libfixture.a $(O)/libstaffd.a $(if $(PAM_SRCS),$(O)/libpampractice.a) $(O)/libcommon.a
+$(O)/tests/fuzz/replay-%: $(O)/tests/fuzz/%.o $(O)/tests/fuzz/replay.o $(FUZZ_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lpam
+$(O)/tests/fuzz/libfixture.a: $(O)/tests/fuzz/fixture.o
+	$(AR) rcs $@ $^
 $(O)/tests/fuzz/replay.o: tests/fuzz/replay.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -135,19 +143,33 @@ check: deps
 	$(MAKE) O=build test
 	$(MAKE) O=build-san SAN=1 OPT='-O1 -g' test
 
+# make fuzz: each target for FUZZ_SECONDS. make fuzz-long: each target for at
+# least FUZZ_RUNS executions (10 million, DESIGN 14), with FUZZ_LONG_SECONDS
+# per target as a safety net (the slowest, fuzz-dispatch, needs hours). New
+# inputs go to build-fuzz/corpus/NAME; crashes to build-fuzz/crash-*. A
+# target's dictionary, tests/fuzz/NAME.dict, is used when there is one.
 FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?= 10000000
+FUZZ_LONG_SECONDS ?= 36000
+FUZZ_TARGETS := $(FUZZ_SRCS:tests/fuzz/%.c=%)
 fuzz: deps
-	$(MAKE) O=build-fuzz CC=clang OPT='-O1 -g -fsanitize=fuzzer-no-link,address,undefined' fuzz-build
-	for t in $(FUZZ_SRCS:tests/fuzz/%.c=%); do \
+	$(MAKE) fuzz-run FUZZ_ARGS='-max_total_time=$(FUZZ_SECONDS)'
+fuzz-long: deps
+	$(MAKE) fuzz-run FUZZ_ARGS='-runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_LONG_SECONDS)'
+fuzz-run:
+	$(MAKE) O=build-fuzz CC=clang OPT='-O1 -g -fsanitize=fuzzer-no-link,address,undefined' MODULE_LDFLAGS= fuzz-build
+	for t in $(FUZZ_TARGETS); do \
 		mkdir -p build-fuzz/corpus/$$t; \
-		build-fuzz/tests/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=70000 \
-			build-fuzz/corpus/$$t tests/fuzz/corpus/$${t#fuzz-} || exit 1; \
+		dict=tests/fuzz/$${t#fuzz-}.dict; [ -f $$dict ] && dict=-dict=$$dict || dict=; \
+		echo "== $$t"; \
+		PAM_MODULE=$(CURDIR)/build-fuzz/pam_practice.so build-fuzz/tests/fuzz/$$t $(FUZZ_ARGS) -max_len=70000 \
+			-artifact_prefix=build-fuzz/ $$dict build-fuzz/corpus/$$t tests/fuzz/corpus/$${t#fuzz-} || exit 1; \
 	done
-fuzz-build: $(O)/libstaffd.a $(O)/libcommon.a
-	for t in $(FUZZ_SRCS:tests/fuzz/%.c=%); do \
+fuzz-build: $(FUZZ_LIBS) $(if $(PAM_SRCS),$(O)/pam_practice.so)
+	for t in $(FUZZ_TARGETS); do \
 		mkdir -p $(O)/tests/fuzz; \
 		$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $(O)/tests/fuzz/$$t tests/fuzz/$$t.c \
-			$(O)/libstaffd.a $(O)/libcommon.a $(LIBS) || exit 1; \
+			$(FUZZ_LIBS) $(LIBS) -lpam || exit 1; \
 	done
 
 bench: deps
@@ -216,7 +238,7 @@ uninstall:
 clean:
 	rm -rf build build-san build-fuzz build-bench
 
-.PHONY: all tests test deps check fuzz fuzz-build bench run install uninstall clean
+.PHONY: all tests test deps check fuzz fuzz-long fuzz-run fuzz-build bench run install uninstall clean
 
 # ---- Running under systemd and from Debian packages ----
 # Receives sd_notify and journal datagrams for the integration tests.

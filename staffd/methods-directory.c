@@ -7,6 +7,8 @@
 #include "call.h"
 #include "daemon.h"
 #include "methods.h"
+#include "record.h"
+#include "roles.h"
 #include "store.h"
 #include "userdb.h"
 #include "users.h"
@@ -49,19 +51,34 @@ int method_location_add(struct call *c)
 	return r;
 }
 
-struct collection {
-	enum store_db db;
+static const struct json_field location_fields[] = {
+	{ "name", JF_STRING, true, false },
+	{ "address", JF_STRING, false, false },
+	{ NULL, 0, false, false },
+};
+
+static int location_parse(const void *key, size_t klen, const void *val, size_t vlen, json_t **ret)
+{
+	return record_parse("locations", key, klen, val, vlen, location_fields, "name", ret);
+}
+
+struct collect {
+	int (*parse)(const void *key, size_t klen, const void *val, size_t vlen, json_t **ret);
 	json_t *list;
 };
 
 static int collect(const void *key, size_t klen, const void *val, size_t vlen, void *userdata)
 {
-	struct collection *all = userdata;
+	struct collect *k = userdata;
 	json_t *item;
+	int r = k->parse(key, klen, val, vlen, &item);
 
 	/* A record that does not parse is left out (and logged), the others listed. */
-	if (store_parse_json(all->db, key, klen, val, vlen, &item) == 0)
-		json_array_append_new(all->list, item);
+	if (r == -EBADMSG)
+		return 0;
+	if (r < 0)
+		return r;
+	json_array_append_new(k->list, item);
 	return 0;
 }
 
@@ -99,11 +116,11 @@ static int list_with_counts(struct call *c, enum store_db db, const char *member
 {
 	struct tally t = { json_object(), json_object() };
 	json_t *list = json_array(), *item;
-	struct collection all = { db, list };
+	struct collect k = { locations ? location_parse : role_parse, list };
 	size_t i;
 	int r;
 
-	r = store_scan(c->txn, db, NULL, 0, false, collect, &all);
+	r = store_scan(c->txn, db, NULL, 0, false, collect, &k);
 	if (r == 0)
 		r = users_scan(c->txn, NULL, tally_one, &t);
 	json_array_foreach(list, i, item) {
@@ -170,7 +187,14 @@ int method_location_rename(struct call *c)
 
 	if (validate_label(new_name, &why) < 0)
 		return call_invalid(c, "new_name", "location name %s", why);
-	r = store_get_json(c->txn, DB_LOCATIONS, name, &loc);
+	{
+		const void *v;
+		size_t n;
+
+		r = store_get(c->txn, DB_LOCATIONS, name, strlen(name), &v, &n);
+		if (r == 0)
+			r = location_parse(name, strlen(name), v, n, &loc);
+	}
 	if (r == -ENOENT)
 		return no_such(c, "NoSuchLocation", name);
 	if (r < 0)
@@ -267,7 +291,7 @@ static json_t *normalize_permissions(const json_t *perms)
 
 static int load_role(struct call *c, const char *name, json_t **ret)
 {
-	int r = store_get_json(c->txn, DB_ROLES, name, ret);
+	int r = role_get(c->txn, name, ret);
 
 	return r == -ENOENT ? no_such(c, "NoSuchRole", name) : r;
 }
@@ -282,10 +306,12 @@ static int find_group_clash(const void *key, size_t klen, const void *val, size_
 	struct group_clash *g = userdata;
 	json_t *role = NULL;
 	char group[64];
-	int r = 0;
+	int r = role_parse(key, klen, val, vlen, &role);
 
-	if (store_parse_json(DB_ROLES, key, klen, val, vlen, &role) < 0)
+	if (r == -EBADMSG)
 		return 0;	/* refused and logged: it holds no group */
+	if (r < 0)
+		return r;
 	if (userdb_role_group(json_string_value(json_object_get(role, "name")), group, sizeof(group)) == 0 &&
 	    strcmp(group, g->group) == 0) {
 		g->holder = strdup(json_string_value(json_object_get(role, "name")));

@@ -15,6 +15,7 @@
 #include "secrets.h"
 #include "server.h"
 #include "store.h"
+#include "user-record.h"
 #include "users.h"
 #include "validate.h"
 #include "workpool.h"
@@ -210,18 +211,28 @@ static int list_one(const void *key, size_t klen, const void *val, size_t vlen, 
 	s->after = strndup(key, klen);
 	if (!s->after)
 		return -ENOMEM;
-	/* Only a filter needs the fields; otherwise the stored text goes out as
-	 * is, once checked to be what a client can read. A record that is not
-	 * is left out of the listing (and logged), never sent. */
+	/* The stored text goes out as is, once it is known to be a summary: a
+	 * damaged one must not reach the client (a NUL in it would even end
+	 * the frame early). Only a filter needs the fields themselves. */
 	if (s->status || s->role || s->location || s->search) {
 		json_t *sum = NULL;
-		bool match = store_parse_json(DB_USER_SUMMARY, key, klen, val, vlen, &sum) == 0 && list_matches(s, sum);
+		int r = user_summary_parse(key, klen, val, vlen, &sum);
+		bool match = r == 0 && list_matches(s, sum);
 
 		json_decref(sum);
+		/* A damaged summary is left out of the listing (and logged), never sent. */
+		if (r < 0 && r != -EBADMSG)
+			return r;
 		if (!match)
 			return 0;
-	} else if (!store_check_text(DB_USER_SUMMARY, key, klen, val, vlen))
-		return 0;
+	} else {
+		int r = user_summary_text(key, klen, val, vlen);
+
+		if (r == -EBADMSG)
+			return 0;
+		if (r < 0)
+			return r;
+	}
 	if (s->held) {
 		int r = call_stream_text(s->call, "user", s->held, s->held_len);
 		if (r < 0)

@@ -4,13 +4,28 @@
 #include <string.h>
 #include <sodium.h>
 
+#include <string.h>
+
 #include "practice.h"
+#include "record.h"
 #include "secrets.h"
 #include "store.h"
 
+static const struct json_field practice_fields[] = {
+	{ "name", JF_STRING, true, false },
+	{ "created", JF_INT, true, false },
+	{ "codeword", JF_STRING, true, false },
+	{ NULL, 0, false, false },
+};
+
 int practice_get(struct txn *t, json_t **ret)
 {
-	return store_get_json(t, DB_META, "practice", ret);
+	static const char key[] = "practice";
+	const void *v;
+	size_t n;
+	int r = store_get(t, DB_META, key, strlen(key), &v, &n);
+
+	return r < 0 ? r : record_parse("meta", key, strlen(key), v, n, practice_fields, NULL, ret);
 }
 
 int practice_codeword(struct txn *t, const struct keys *k, char **ret)

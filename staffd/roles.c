@@ -1,10 +1,46 @@
-/* Predefined roles (DESIGN 3). They are marked system: not deletable and not
- * editable; an editable copy is made with RoleAdd copy_of. */
+/* Role records, and the predefined roles (DESIGN 3). Those are marked
+ * system: not deletable and not editable; an editable copy is made with
+ * RoleAdd copy_of. */
 #include <errno.h>
+#include <stdint.h>
+#include <string.h>
 #include <jansson.h>
 
+#include "record.h"
 #include "roles.h"
 #include "store.h"
+
+static const struct json_field role_fields[] = {
+	{ "name", JF_STRING, true, false },
+	{ "permissions", JF_STRING_ARRAY, true, false },
+	{ "system", JF_BOOL, true, false },
+	{ "gid", JF_INT, false, false },
+	{ NULL, 0, false, false },
+};
+
+int role_parse(const void *key, size_t klen, const void *val, size_t vlen, json_t **ret)
+{
+	json_t *role;
+	int r = record_parse("roles", key, klen, val, vlen, role_fields, "name", &role);
+
+	if (r < 0)
+		return r;
+	if (!record_int_in(role, "gid", 0, UINT32_MAX)) {
+		json_decref(role);
+		return record_refuse("roles", key, klen, "its gid is out of range");
+	}
+	*ret = role;
+	return 0;
+}
+
+int role_get(struct txn *t, const char *name, json_t **ret)
+{
+	const void *v;
+	size_t n;
+	int r = store_get(t, DB_ROLES, name, strlen(name), &v, &n);
+
+	return r < 0 ? r : role_parse(name, strlen(name), v, n, ret);
+}
 
 static const struct {
 	const char *name;

@@ -121,6 +121,8 @@ struct conn {
 	 * deadline is "now + REQUEST_TIMEOUT_MS". */
 	uint64_t deadline;
 	struct link links[LINKS];
+	conn_sink_fn sink;	/* no socket: replies go here (conn_new_sink) */
+	void *sink_data;
 };
 
 enum refusal { REFUSED_SHARE, REFUSED_FULL, REFUSED_NOFD, REFUSALS };
@@ -363,8 +365,8 @@ static void list_add(struct conn_list *l, struct conn *c, int k)
 /* The connection waits on its peer from now: it has REQUEST_TIMEOUT_MS. */
 static void conn_time(struct conn *c)
 {
-	if (c->closed)
-		return;
+	if (c->closed || c->sink)
+		return;	/* a sink has no peer to wait on */
 	c->deadline = now_ms() + REQUEST_TIMEOUT_MS;
 	list_add(&c->srv->timed, c, LINK_TIMED);
 }
@@ -431,6 +433,8 @@ static void conn_update_events(struct conn *c)
 	struct epoll_event ev = { 0 };
 	uint32_t want = 0;
 
+	if (c->sink)
+		return;	/* nothing to watch */
 	if (!c->busy && !c->close_when_flushed && !c->peer_shut && !c->throttled && !list_has(c, LINK_PARKED))
 		want |= EPOLLIN | EPOLLRDHUP;
 	if (c->out_len > c->out_off)
@@ -627,7 +631,11 @@ pid_t conn_pid(const struct conn *c)
  */
 int conn_worker_call_begin(struct conn *c)
 {
-	int r = peers_call_begin(c->srv->peers, c->uid, c->trusted);
+	int r;
+
+	if (c->sink)
+		return 0;	/* one call at a time, from a harness: no share to keep */
+	r = peers_call_begin(c->srv->peers, c->uid, c->trusted);
 
 	if (r == -EBUSY)
 		list_add(&c->srv->share_wait, c, LINK_PARKED);
@@ -638,6 +646,8 @@ void conn_worker_call_end(struct conn *c)
 {
 	struct server *s = c->srv;
 
+	if (c->sink)
+		return;
 	peers_call_end(s->peers, c->uid);
 	/* The longest-waiting connection of that uid goes on; from the loop,
 	 * not from inside this call's completion. */
@@ -753,6 +763,8 @@ static int conn_write(struct conn *c, const char *buf, size_t len, size_t flush_
 
 	if (c->closed)
 		return -ECONNRESET;
+	if (c->sink)
+		return c->sink(buf, len, c->sink_data);
 	r = conn_append(c, buf, len);
 	if (r < 0)
 		return r;
@@ -797,7 +809,46 @@ void conn_call_done(struct conn *c)
 	conn_time(c);
 	if (c->processing)
 		return;	/* conn_process's loop picks up the next frame */
+	if (c->sink)
+		return;	/* no frames but those conn_sink_call passes */
 	conn_process(c);
+}
+
+int conn_new_sink(enum endpoint endpoint, uid_t uid, pid_t pid, conn_sink_fn sink, void *userdata, struct conn **ret)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->w.kind = W_CONN;
+	c->fd = -1;
+	c->endpoint = endpoint;
+	c->uid = uid;
+	c->pid = pid;
+	c->refs = 1;
+	c->passed_fd = -1;
+	c->sink = sink;
+	c->sink_data = userdata;
+	*ret = c;
+	return 0;
+}
+
+void conn_sink_call(struct daemon *d, struct conn *c, struct varlink_call *vc, int passed_fd)
+{
+	c->busy = true;
+	dispatch_call(d, c, c->endpoint, vc, passed_fd);
+}
+
+bool conn_sink_run(struct conn *c)
+{
+	/* The sink takes everything at once: a streaming call never waits for a drain. */
+	if (c->stream) {
+		struct call *stream = c->stream;
+
+		c->stream = NULL;
+		call_resume(stream);
+	}
+	return c->busy;
 }
 
 static void conn_refuse_frame(struct conn *c, const char *error, json_t *params)

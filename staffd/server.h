@@ -56,6 +56,19 @@ void conn_call_done(struct conn *c);
 void conn_set_stream(struct conn *c, struct call *call);
 bool conn_backlogged(const struct conn *c);
 
+/*
+ * A connection without a socket, for driving the dispatcher directly (the
+ * fuzz targets): each reply frame (terminating NUL included) goes to sink,
+ * whose result conn_send and conn_queue return. Freed with conn_unref.
+ */
+typedef int (*conn_sink_fn)(const char *buf, size_t len, void *userdata);
+int conn_new_sink(enum endpoint endpoint, uid_t uid, pid_t pid, conn_sink_fn sink, void *userdata,
+		  struct conn **ret);
+/* Hands vc (taken over) and passed_fd (-1 for none) to the dispatcher as a frame read from c would be. */
+void conn_sink_call(struct daemon *d, struct conn *c, struct varlink_call *vc, int passed_fd);
+/* Runs a waiting streaming step; true while the call is still in flight (e.g. on a worker). */
+bool conn_sink_run(struct conn *c);
+
 /* The worker pool's eventfd joins the loop. */
 int server_watch_pool(struct server *s, int fd);
 

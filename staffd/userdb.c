@@ -16,6 +16,8 @@
 #include "call.h"
 #include "config.h"
 #include "daemon.h"
+#include "record.h"
+#include "roles.h"
 #include "store.h"
 #include "userdb.h"
 #include "users.h"
@@ -61,10 +63,13 @@ int userdb_role_group(const char *role, char *buf, size_t len)
 
 static int ensure_role_gid(const void *key, size_t klen, const void *val, size_t vlen, void *userdata)
 {
-	json_t **missing = userdata, *role;
+	json_t **missing = userdata, *role = NULL;
+	int r = role_parse(key, klen, val, vlen, &role);
 
-	if (store_parse_json(DB_ROLES, key, klen, val, vlen, &role) < 0)
+	if (r == -EBADMSG)
 		return 0;	/* refused and logged: no group for it */
+	if (r < 0)
+		return r;
 	if (!json_object_get(role, "gid"))
 		json_array_append(*missing, role);
 	json_decref(role);
@@ -103,17 +108,27 @@ int userdb_ensure_gids(struct txn *t, const struct config *cfg)
 	return store_put(t, DB_META, "admins_gid", strlen("admins_gid"), buf, strlen(buf), false);
 }
 
+/* The administrators' gid, or -1 when there is none (or it does not parse: logged). */
 static long long admins_gid(struct txn *t)
 {
-	const void *v;
+	const char *v;
+	long long gid = 0;
 	size_t n;
-	char buf[16];
 
-	if (store_get(t, DB_META, "admins_gid", strlen("admins_gid"), &v, &n) < 0 || n >= sizeof(buf))
+	if (store_get(t, DB_META, "admins_gid", strlen("admins_gid"), (const void **)&v, &n) < 0)
 		return -1;
-	memcpy(buf, v, n);
-	buf[n] = '\0';
-	return strtoll(buf, NULL, 10);
+	for (size_t i = 0; i < n && gid <= UINT32_MAX; i++) {
+		if (v[i] < '0' || v[i] > '9') {
+			gid = UINT32_MAX + 1LL;
+			break;
+		}
+		gid = gid * 10 + (v[i] - '0');
+	}
+	if (n == 0 || gid > UINT32_MAX) {
+		record_refuse("meta", "admins_gid", strlen("admins_gid"), "not a gid");
+		return -1;
+	}
+	return gid;
 }
 
 /* ---- records ---- */
@@ -283,9 +298,12 @@ static int role_group_one(const void *key, size_t klen, const void *val, size_t 
 	struct groups *g = userdata;
 	json_t *role = NULL;
 	char name[64], description[128];
+	int r = role_parse(key, klen, val, vlen, &role);
 
-	if (store_parse_json(DB_ROLES, key, klen, val, vlen, &role) < 0)
+	if (r == -EBADMSG)
 		return 0;	/* refused and logged: no group for it */
+	if (r < 0)
+		return r;
 	if (json_object_get(role, "gid") && userdb_role_group(str(role, "name"), name, sizeof(name)) == 0) {
 		snprintf(description, sizeof(description), "Practice staff with the role %s", str(role, "name"));
 		json_array_append_new(g->list, group_record(g->daemon, name,

@@ -14,7 +14,10 @@
 #include "daemon.h"
 #include "localnames.h"
 #include "methods.h"
+#include "record.h"
+#include "roles.h"
 #include "store.h"
+#include "user-record.h"
 #include "users.h"
 #include "validate.h"
 
@@ -58,6 +61,16 @@ const struct json_field user_input_fields[] = {
 	{ NULL, 0, false, false },
 };
 
+/* The status counters; -ENOENT before the first user. */
+static int counts_get(struct txn *t, json_t **ret)
+{
+	const void *v;
+	size_t n;
+	int r = store_get(t, DB_META, "counts", strlen("counts"), &v, &n);
+
+	return r < 0 ? r : user_counts_parse(v, n, ret);
+}
+
 static void lower_copy(char *dst, size_t len, const char *src)
 {
 	size_t i;
@@ -69,7 +82,11 @@ static void lower_copy(char *dst, size_t len, const char *src)
 
 int user_get(struct txn *t, const char *username, json_t **ret)
 {
-	return store_get_json(t, DB_USERS, username, ret);
+	const void *v;
+	size_t n;
+	int r = store_get(t, DB_USERS, username, strlen(username), &v, &n);
+
+	return r < 0 ? r : user_record_parse(username, strlen(username), v, n, ret);
 }
 
 /* The username the uid index gives for uid. */
@@ -84,19 +101,36 @@ static int uid_to_name(struct txn *t, uid_t uid, char *name, size_t len)
 	r = store_get(t, DB_UIDS, key, sizeof(key), &v, &n);
 	if (r < 0)
 		return r;
-	if (n >= len)
-		return -EBADMSG;
+	if (n == 0 || n >= len || memchr(v, '\0', n))
+		return record_refuse("uids", key, sizeof(key), "not a username");
 	memcpy(name, v, n);
 	name[n] = '\0';
+	return 0;
+}
+
+/* The uid index must lead to the record holding that uid: it decides who a caller is. */
+static int check_uid(json_t *rec, uid_t uid, json_t **ret)
+{
+	unsigned char key[4];
+
+	if (json_integer_value(json_object_get(rec, "uid")) != (json_int_t)uid) {
+		json_decref(rec);
+		store_be32((uint32_t)uid, key);
+		return record_refuse("uids", key, sizeof(key), "it names a user with another uid");
+	}
+	*ret = rec;
 	return 0;
 }
 
 int user_get_by_uid(struct txn *t, uid_t uid, json_t **ret)
 {
 	char name[64];
+	json_t *rec = NULL;
 	int r = uid_to_name(t, uid, name, sizeof(name));
 
-	return r < 0 ? r : user_get(t, name, ret);
+	if (r == 0)
+		r = user_get(t, name, &rec);
+	return r < 0 ? r : check_uid(rec, uid, ret);
 }
 
 bool user_served(const json_t *rec)
@@ -136,7 +170,7 @@ static int counts_adjust(struct txn *t, const json_t *rec, int delta)
 	const char *status = str(rec, "status");
 	int r;
 
-	r = store_get_json(t, DB_META, "counts", &counts);
+	r = counts_get(t, &counts);
 	if (r == -ENOENT) {
 		counts = json_pack("{s:i,s:i,s:i,s:i}", "pending", 0, "active", 0, "inactive", 0, "locked", 0);
 		r = counts ? 0 : -ENOMEM;
@@ -159,7 +193,7 @@ int user_counts(struct txn *t, struct user_counts *ret)
 	json_t *counts = NULL;
 	int r;
 
-	r = store_get_json(t, DB_META, "counts", &counts);
+	r = counts_get(t, &counts);
 	if (r == -ENOENT) {
 		*ret = (struct user_counts){ 0 };
 		return 0;
@@ -188,8 +222,11 @@ static int scan_one(const void *key, size_t klen, const void *val, size_t vlen, 
 
 	if (s->after && klen == strlen(s->after) && memcmp(key, s->after, klen) == 0)
 		return 0;
-	if (store_parse_json(DB_USERS, key, klen, val, vlen, &rec) < 0)
+	r = user_record_parse(key, klen, val, vlen, &rec);
+	if (r == -EBADMSG)
 		return 0;	/* that record is refused (and logged), the others go on */
+	if (r < 0)
+		return r;
 	r = s->visit(rec, s->userdata);
 	json_decref(rec);
 	return r;
@@ -260,15 +297,22 @@ int users_rebuild_summaries(struct txn *t)
 
 int user_summary_get(struct txn *t, const char *username, json_t **ret)
 {
-	return store_get_json(t, DB_USER_SUMMARY, username, ret);
+	const void *v;
+	size_t n;
+	int r = store_get(t, DB_USER_SUMMARY, username, strlen(username), &v, &n);
+
+	return r < 0 ? r : user_summary_parse(username, strlen(username), v, n, ret);
 }
 
 int user_summary_by_uid(struct txn *t, uid_t uid, json_t **ret)
 {
 	char name[64];
+	json_t *sum = NULL;
 	int r = uid_to_name(t, uid, name, sizeof(name));
 
-	return r < 0 ? r : user_summary_get(t, name, ret);
+	if (r == 0)
+		r = user_summary_get(t, name, &sum);
+	return r < 0 ? r : check_uid(sum, uid, ret);
 }
 
 static int summary_visit(const void *key, size_t klen, const void *val, size_t vlen, void *userdata)
@@ -277,8 +321,11 @@ static int summary_visit(const void *key, size_t klen, const void *val, size_t v
 	json_t *sum;
 	int r;
 
-	if (store_parse_json(DB_USER_SUMMARY, key, klen, val, vlen, &sum) < 0)
+	r = user_summary_parse(key, klen, val, vlen, &sum);
+	if (r == -EBADMSG)
 		return 0;	/* that record is refused (and logged), the others go on */
+	if (r < 0)
+		return r;
 	r = s->visit(sum, s->userdata);
 	json_decref(sum);
 	return r;
@@ -344,7 +391,7 @@ bool role_has_permission(struct txn *t, const char *role, const char *permission
 	bool found = false;
 	size_t i;
 
-	if (!role || store_get_json(t, DB_ROLES, role, &rec) < 0)
+	if (!role || role_get(t, role, &rec) < 0)
 		return false;
 	json_array_foreach(json_object_get(rec, "permissions"), i, perm)
 		if (strcmp(json_string_value(perm), permission) == 0)
