@@ -173,7 +173,7 @@ systemd_dir = $(if $(filter /usr,$(PREFIX)),$(or $(shell pkg-config --variable=$
 UNITDIR ?= $(call systemd_dir,systemdsystemunitdir,/lib/systemd/system,systemd/system)
 SYSUSERSDIR ?= $(call systemd_dir,sysusersdir,/usr/lib/sysusers.d,sysusers.d)
 TMPFILESDIR ?= $(call systemd_dir,tmpfilesdir,/usr/lib/tmpfiles.d,tmpfiles.d)
-UNITS := staffd.service staffd.socket staffd-userdb.socket
+UNITS := staffd.service staffd.socket
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(PAMDIR) \
