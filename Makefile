@@ -3,7 +3,9 @@
 #   make            build everything into $(O)/
 #   make check      install build dependencies if missing, then run the unit,
 #                   fuzz-corpus and integration tests twice: plain and under
-#                   AddressSanitizer + UndefinedBehaviorSanitizer
+#                   AddressSanitizer + UndefinedBehaviorSanitizer; then the
+#                   system tests (make check-system)
+#   make check-system  the packages under systemd as PID 1 in a container (root)
 #   make run        start staffd in the foreground on ./run/ (nothing installed)
 #   make fuzz       build and run the libFuzzer targets for FUZZ_SECONDS each
 #   make bench      build optimised and run the benchmarks under bench/
@@ -125,6 +127,12 @@ deps:
 check: deps
 	$(MAKE) O=build test
 	$(MAKE) O=build-san SAN=1 OPT='-O1 -g' test
+	$(MAKE) check-system
+
+# Debian 12 with systemd as PID 1 in a container, the packages installed
+# inside (tests/system/run; skips with the reason where the machine cannot).
+check-system:
+	tests/system/run
 
 FUZZ_SECONDS ?= 60
 fuzz: deps
@@ -207,7 +215,7 @@ uninstall:
 clean:
 	rm -rf build build-san build-fuzz build-bench
 
-.PHONY: all tests test deps check fuzz fuzz-build bench run install uninstall clean
+.PHONY: all tests test deps check check-system fuzz fuzz-build bench run install uninstall clean
 
 # ---- Running under systemd and from Debian packages ----
 # Receives sd_notify and journal datagrams for the integration tests.
