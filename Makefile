@@ -3,7 +3,9 @@
 #   make            build everything into $(O)/
 #   make check      install build dependencies if missing, then run the unit,
 #                   fuzz-corpus and integration tests twice: plain and under
-#                   AddressSanitizer + UndefinedBehaviorSanitizer
+#                   AddressSanitizer + UndefinedBehaviorSanitizer; then the
+#                   system tests (make check-system)
+#   make check-system  the packages under systemd as PID 1 in a container (root)
 #   make run        start staffd in the foreground on ./run/ (nothing installed)
 #   make fuzz       build and run the libFuzzer targets for FUZZ_SECONDS each
 #   make fuzz-long  the same for 10 million executions each (hours; see below)
@@ -142,6 +144,12 @@ deps:
 check: deps
 	$(MAKE) O=build test
 	$(MAKE) O=build-san SAN=1 OPT='-O1 -g' test
+	$(MAKE) check-system
+
+# Debian 12 with systemd as PID 1 in a container, the packages installed
+# inside (tests/system/run; skips with the reason where the machine cannot).
+check-system:
+	tests/system/run
 
 # make fuzz: each target for FUZZ_SECONDS. make fuzz-long: each target for at
 # least FUZZ_RUNS executions (10 million, DESIGN 14), with FUZZ_LONG_SECONDS
@@ -204,7 +212,7 @@ systemd_dir = $(if $(filter /usr,$(PREFIX)),$(or $(shell pkg-config --variable=$
 UNITDIR ?= $(call systemd_dir,systemdsystemunitdir,/lib/systemd/system,systemd/system)
 SYSUSERSDIR ?= $(call systemd_dir,sysusersdir,/usr/lib/sysusers.d,sysusers.d)
 TMPFILESDIR ?= $(call systemd_dir,tmpfilesdir,/usr/lib/tmpfiles.d,tmpfiles.d)
-UNITS := staffd.service staffd.socket staffd-userdb.socket
+UNITS := staffd.service staffd.socket
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(PAMDIR) \
@@ -238,7 +246,7 @@ uninstall:
 clean:
 	rm -rf build build-san build-fuzz build-bench
 
-.PHONY: all tests test deps check fuzz fuzz-long fuzz-run fuzz-build bench run install uninstall clean
+.PHONY: all tests test deps check check-system fuzz fuzz-long fuzz-run fuzz-build bench run install uninstall clean
 
 # ---- Running under systemd and from Debian packages ----
 # Receives sd_notify and journal datagrams for the integration tests.

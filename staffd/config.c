@@ -21,7 +21,7 @@
 #ifndef STAFFD_DEFAULT_SOCKET
 #define STAFFD_DEFAULT_SOCKET "/run/staffd/io.practice.Staff"
 #endif
-#define DEFAULT_USERDB_SOCKET "/run/systemd/userdb/io.practice.staff"
+#define DEFAULT_USERDB_SOCKET "/run/staffd/userdb/io.practice.staff"
 
 #define KIB 1024ULL
 #define MIB (1024ULL * KIB)

@@ -25,7 +25,7 @@ struct config {
 	/* [daemon] */
 	char *state_dir;		/* state_dir = /var/lib/staffd */
 	char *socket_path;		/* socket = /run/staffd/io.practice.Staff */
-	char *userdb_socket;		/* userdb_socket = /run/systemd/userdb/io.practice.staff ("" = off) */
+	char *userdb_socket;		/* userdb_socket = /run/staffd/userdb/io.practice.staff ("" = off) */
 	size_t map_size;		/* map_size = 1G */
 	unsigned map_reserve;		/* map_reserve = 5%: kept for logins and lockouts */
 	unsigned map_warn;		/* map_warn = 80%: staffctl status warns from here */

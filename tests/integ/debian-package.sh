@@ -86,11 +86,15 @@ cleanup() {
 	# shellcheck disable=SC2086
 	[ -n "$installed" ] && $APT purge $installed > /dev/null 2>&1
 	[ "$MARK_EXISTED" = yes ] || rm -f /run/systemd/systemd-units-load
+	# The postinst's systemd-tmpfiles makes /run/systemd/userdb for its link.
+	[ "$USERDB_DIR_EXISTED" = yes ] || rmdir /run/systemd/userdb 2>/dev/null
 	rm -rf "$T"
 }
 # systemd-analyze marks /run/systemd as a manager would: leave it as it was.
 MARK_EXISTED=no
 [ -e /run/systemd/systemd-units-load ] && MARK_EXISTED=yes
+USERDB_DIR_EXISTED=no
+[ -d /run/systemd/userdb ] && USERDB_DIR_EXISTED=yes
 trap cleanup EXIT INT TERM
 
 # The staffd user is shared with tests/integ/privdrop.sh: one at a time.
@@ -124,7 +128,7 @@ fi
 contents() { dpkg-deb -c "$1" | awk '{ print $1 " " $6 }' | sed 's| \./| /|'; }
 list=$(contents "$staffd_deb")
 for f in /usr/sbin/staffd /usr/bin/staffctl /etc/staffd/staffd.conf /lib/systemd/system/staffd.service \
-	/lib/systemd/system/staffd.socket /lib/systemd/system/staffd-userdb.socket /usr/lib/sysusers.d/staffd.conf \
+	/lib/systemd/system/staffd.socket /usr/lib/sysusers.d/staffd.conf \
 	/usr/lib/tmpfiles.d/staffd.conf /usr/share/man/man8/staffd.8.gz /usr/share/man/man8/staffctl.8.gz \
 	/usr/share/man/man5/staffd.conf.5.gz; do
 	check_grep " $f\$" "staffd ships $f" printf '%s' "$list"
@@ -144,14 +148,16 @@ check_grep 'install ok installed' "libpam-practice is installed" dpkg-query -W -
 check_grep '^staffd:x:[0-9]+:[0-9]+:[^:]*:/var/lib/staffd:/usr/sbin/nologin$' "the postinst created the system user staffd" getent passwd staffd
 check_eq "700 staffd staffd" "$(stat -c '%a %U %G' /var/lib/staffd 2>&1)" "and /var/lib/staffd, 0700, owned by staffd"
 check_eq "lrwxrwxrwx" "$(stat -c '%A' /etc/systemd/system/sockets.target.wants/staffd.socket 2>&1)" "staffd.socket is enabled"
-check_eq "lrwxrwxrwx" "$(stat -c '%A' /etc/systemd/system/sockets.target.wants/staffd-userdb.socket 2>&1)" "staffd-userdb.socket is enabled"
+check_eq "lrwxrwxrwx" "$(stat -c '%A' /etc/systemd/system/multi-user.target.wants/staffd.service 2>&1)" "staffd.service is enabled for boot"
+check_eq /run/staffd/userdb/io.practice.staff "$(readlink /run/systemd/userdb/io.practice.staff 2>&1)" \
+	"the postinst links /run/systemd/userdb/io.practice.staff to staffd's userdb socket"
 for f in $PAM_STACKS; do [ -f "$f" ] && md5sum "$f"; done > "$T/pam.after"
 check_eq "$(cat "$T/pam.before")" "$(cat "$T/pam.after")" "installing the PAM module changes no login stack"
 check_eq "" "$(grep -l pam_practice $PAM_STACKS 2>/dev/null)" "pam_practice is in none of them"
 check_grep ': OK$' "the installed staffd accepts the installed configuration" /usr/sbin/staffd --check-config /etc/staffd/staffd.conf
 
 if command -v systemd-analyze >/dev/null; then
-	out=$(cd /lib/systemd/system && systemd-analyze verify staffd.service staffd.socket staffd-userdb.socket 2>&1)
+	out=$(cd /lib/systemd/system && systemd-analyze verify staffd.service staffd.socket 2>&1)
 	check_eq "" "$(printf '%s' "$out" | grep -v "nss-systemd(8)")" "systemd-analyze verify is clean on the installed units"
 	check "and rates the installed service 2.0 or lower" systemd-analyze security --offline=true --threshold=20 /lib/systemd/system/staffd.service
 fi
@@ -159,11 +165,11 @@ fi
 # ---- run it ----
 if [ -d /run/systemd/system ]; then
 	# systemd runs this machine: as an administrator would.
-	check "systemctl start staffd.socket" systemctl start staffd.socket staffd-userdb.socket
+	check "systemctl start staffd.socket" systemctl start staffd.socket
 	check "staffctl status answers through the socket" staffctl status
 	check_eq staffd "$(ps -o user= -p "$(systemctl show -p MainPID --value staffd.service)")" "staffd.service runs as staffd"
 	check "systemctl reload staffd" systemctl reload staffd.service
-	check "systemctl stop staffd" systemctl stop staffd.service staffd.socket staffd-userdb.socket
+	check "systemctl stop staffd" systemctl stop staffd.service staffd.socket
 else
 	# No systemd: started as root from the installed files, it drops to staffd.
 	mkdir -p "$T/run"
@@ -199,10 +205,11 @@ for p in staffd libpam-practice; do
 done
 left=
 for f in /usr/sbin/staffd /usr/bin/staffctl "/lib/$MULTIARCH/security/pam_practice.so" /etc/staffd \
-	/lib/systemd/system/staffd.service /lib/systemd/system/staffd.socket /lib/systemd/system/staffd-userdb.socket \
+	/lib/systemd/system/staffd.service /lib/systemd/system/staffd.socket \
 	/usr/lib/sysusers.d/staffd.conf /usr/lib/tmpfiles.d/staffd.conf /usr/share/pam-configs/practice \
 	/usr/share/staffd /usr/share/doc/staffd /usr/share/doc/libpam-practice /var/lib/staffd \
-	/etc/systemd/system/sockets.target.wants/staffd.socket /etc/systemd/system/sockets.target.wants/staffd-userdb.socket; do
+	/etc/systemd/system/sockets.target.wants/staffd.socket /etc/systemd/system/multi-user.target.wants/staffd.service \
+	/run/systemd/userdb/io.practice.staff /run/staffd; do
 	[ -e "$f" ] || [ -L "$f" ] && left="$left $f"
 done
 check_eq "" "$left" "no file is left behind"

@@ -26,7 +26,7 @@ expected() {
 		for f in "$TOPDIR"/conf/pam.d/*; do
 			[ -f "$f" ] && echo "644 $p/share/doc/staffd/examples/pam.d/${f##*/}"
 		done
-		for f in staffd.service staffd.socket staffd-userdb.socket; do echo "644 ${2#/}/$f"; done
+		for f in staffd.service staffd.socket; do echo "644 ${2#/}/$f"; done
 		echo "644 ${3#/}/staffd.conf"
 		echo "644 ${4#/}/staffd.conf"
 		echo "644 etc/staffd/staffd.conf"

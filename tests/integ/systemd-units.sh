@@ -5,7 +5,7 @@
 # machine).
 . "$(dirname "$0")/lib.sh"
 
-UNITS="staffd.service staffd.socket staffd-userdb.socket"
+UNITS="staffd.service staffd.socket"
 CONF=$TOPDIR/conf
 MAX_EXPOSURE=2.0
 
@@ -90,7 +90,7 @@ fi
 # What the service promises (DESIGN 12).
 svc=$CONF/systemd/staffd.service
 for want in '^Type=notify$' '^NotifyAccess=main$' '^WatchdogSec=[1-9]' '^User=staffd$' '^Group=staffd$' \
-	'^StateDirectory=staffd$' '^StateDirectoryMode=0700$' '^RuntimeDirectory=staffd$' \
+	'^StateDirectory=staffd$' '^StateDirectoryMode=0700$' \
 	'^RuntimeDirectoryPreserve=yes$' '^UMask=0077$' '^ExecReload=/bin/kill -HUP \$MAINPID$' '^LimitCORE=0$' \
 	'^CapabilityBoundingSet=$' '^RestrictAddressFamilies=AF_UNIX$' '^IPAddressDeny=any$' \
 	'^SystemCallFilter=@system-service$' '^ProtectSystem=strict$'; do
@@ -106,9 +106,18 @@ userdb_sock=$(sed -n 's/^#userdb_socket = //p' "$CONF/staffd.conf")
 check_eq "ListenStream=$staff_sock|FileDescriptorName=staff|SocketMode=0666|Service=staffd.service" \
 	"$(grep -E '^(ListenStream|FileDescriptorName|SocketMode|Service)=' "$CONF/systemd/staffd.socket" | paste -sd'|')" \
 	"staffd.socket: the admin socket, named staff, open to all"
-check_eq "ListenStream=$userdb_sock|FileDescriptorName=userdb|SocketMode=0666|Service=staffd.service" \
-	"$(grep -E '^(ListenStream|FileDescriptorName|SocketMode|Service)=' "$CONF/systemd/staffd-userdb.socket" | paste -sd'|')" \
-	"staffd-userdb.socket: the userdb socket, named userdb, open to all"
+
+# The userdb socket is no socket unit (DESIGN 9, 12): systemd resolves
+# User=staffd and its groups through nss-systemd before it starts staffd, and
+# a socket it held for staffd would stall that lookup. staffd binds it in a
+# directory of its runtime directory; tmpfiles.d links the name nss-systemd
+# looks for to it.
+check_eq "" "$(grep -l '^ListenStream=/run/systemd/userdb' "$CONF"/systemd/*.socket 2>/dev/null)" \
+	"no socket unit listens in /run/systemd/userdb"
+check_eq "/run/staffd/userdb/io.practice.staff" "$userdb_sock" "staffd.conf: staffd binds the userdb socket in /run/staffd/userdb"
+check_grep "^RuntimeDirectory=staffd staffd/userdb\$" "staffd.service makes /run/staffd/userdb for it" cat "$svc"
+check_grep '^WantedBy=multi-user.target$' "staffd.service starts at boot, so that staff resolve after it" cat "$svc"
+check_grep '^Also=staffd.socket$' "and enabling it enables staffd.socket" cat "$svc"
 
 # Documentation= names man pages this project builds (or systemd's own).
 for u in $UNITS; do
@@ -136,5 +145,13 @@ check_eq "/var/lib/staffd:/usr/sbin/nologin" "$(printf '%s' "$entry" | cut -d: -
 check_eq "staffd:x:$gid:" "$(grep '^staffd:' "$R/etc/group" 2>/dev/null)" "with its own group staffd"
 check "systemd-tmpfiles accepts tmpfiles.d/staffd.conf" systemd-tmpfiles --root="$R" --create
 check_eq "700 $uid $gid" "$(stat -c '%a %u %g' "$R/var/lib/staffd" 2>&1)" "it creates /var/lib/staffd, 0700, owned by staffd"
+check_eq "$userdb_sock" "$(readlink "$R/run/systemd/userdb/io.practice.staff" 2>&1)" \
+	"and links /run/systemd/userdb/io.practice.staff to the userdb socket"
+# A file left there (the socket of an earlier staffd-userdb.socket) is replaced.
+rm -f "$R/run/systemd/userdb/io.practice.staff"
+: > "$R/run/systemd/userdb/io.practice.staff"
+systemd-tmpfiles --root="$R" --create >/dev/null 2>&1
+check_eq "$userdb_sock" "$(readlink "$R/run/systemd/userdb/io.practice.staff" 2>&1)" \
+	"a stale socket there is replaced by the link"
 
 done_testing

@@ -220,7 +220,7 @@ static void test_defaults(void **state)
 
 	assert_string_equal(c->state_dir, STAFFD_DEFAULT_STATE_DIR);
 	assert_string_equal(c->socket_path, STAFFD_DEFAULT_SOCKET);
-	assert_string_equal(c->userdb_socket, "/run/systemd/userdb/io.practice.staff");
+	assert_string_equal(c->userdb_socket, "/run/staffd/userdb/io.practice.staff");
 	assert_true(c->map_size == 1 * GIB);
 	assert_int_equal(c->map_reserve, 5);
 	assert_int_equal(c->map_warn, 80);
