@@ -30,7 +30,7 @@ int record_refuse(const char *table, const void *key, size_t klen, const char *w
 	char name[80];
 
 	key_text(key, klen, name, sizeof(name));
-	log_error("database: the %s record %s does not parse: %s", table, name, why);
+	log_error("database: table %s, record \"%s\": %s; the record is refused", table, name, why);
 	return -EBADMSG;
 }
 
@@ -43,13 +43,15 @@ int record_parse(const char *table, const void *key, size_t klen, const void *va
 	json_t *rec;
 	int r;
 
+	if (vlen == 0)
+		return record_refuse(table, key, klen, "it is empty");
 	rec = json_loadb(val, vlen, JSON_REJECT_DUPLICATES, &error);
 	if (!rec)
 		return record_refuse(table, key, klen, error.text);
 	r = json_fields_check(rec, fields, &bad);
 	if (r < 0) {
-		snprintf(why, sizeof(why), "%s %s", r == -EPROTO ? "unknown member" : r == -ENOENT ? "no member" : "wrong type of",
-			 bad && *bad ? bad : "(not an object)");
+		snprintf(why, sizeof(why), "%s %s", r == -EPROTO ? "an unknown field" : r == -ENOENT ?
+			 "a field its readers need is missing:" : "a field of the wrong type:", bad && *bad ? bad : "(not an object)");
 		json_decref(rec);
 		return record_refuse(table, key, klen, why);
 	}
@@ -57,7 +59,7 @@ int record_parse(const char *table, const void *key, size_t klen, const void *va
 		name = json_string_value(json_object_get(rec, name_field));
 		if (!name || strlen(name) != klen || memcmp(name, key, klen) != 0) {
 			json_decref(rec);
-			snprintf(why, sizeof(why), "its %s is not the key it is stored under", name_field);
+			snprintf(why, sizeof(why), "it holds another %s than the one it is stored under", name_field);
 			return record_refuse(table, key, klen, why);
 		}
 	}

@@ -214,7 +214,7 @@ static int summary_member(const struct json_flat_member *m, void *userdata)
 	else if (!flat_type_ok(&summary_fields[i], m))
 		k->why = "a member of the wrong type";
 	else if (i == SUM_USERNAME && (m->value_len != k->klen || memcmp(m->value, k->key, k->klen) != 0))
-		k->why = "its username is not the key it is stored under";
+		k->why = "it holds another username than the one it is stored under";
 	else if (i == SUM_STATUS && !span_is(m->value, m->value_len, "pending") &&
 		 !span_is(m->value, m->value_len, "active") && !span_is(m->value, m->value_len, "inactive"))
 		k->why = "its status is not pending, active or inactive";
@@ -231,11 +231,15 @@ static int summary_member(const struct json_flat_member *m, void *userdata)
 int user_summary_text(const void *key, size_t klen, const void *val, size_t vlen)
 {
 	struct summary_scan k = { key, klen, 0, 0, NULL };
-	int r = json_flat_check(val, vlen, summary_member, &k);
+	int r;
+
+	if (vlen == 0)
+		return record_refuse("user_summary", key, klen, "it is empty");
+	r = json_flat_check(val, vlen, summary_member, &k);
 
 	for (size_t i = 0; r == 0 && summary_fields[i].name; i++)
 		if (summary_fields[i].required && !(k.seen & (1U << i))) {
-			k.why = "a member is missing";
+			k.why = "a field its readers need is missing";
 			r = -EBADMSG;
 		}
 	return r < 0 ? record_refuse("user_summary", key, klen, k.why ? k.why : "not a flat JSON object") : 0;

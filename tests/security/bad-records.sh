@@ -39,7 +39,7 @@ check_eq "nina " "$(listing '{"role":"Staff"}')" "a role filter passes over the 
 check_eq "amy nina " "$(listing '{"search":"a"}')" "and so does a search"
 check "staffd is still serving" alive
 check_grep 'record "quinn": a field its readers need is missing' "the log says a field is missing" cat "$T/staffd.log"
-check_grep 'record "rosa": it holds another name than the one it is stored under' "or that the name is another's" \
+check_grep 'record "rosa": it holds another username than the one it is stored under' "or that the name is another's" \
 	cat "$T/staffd.log"
 
 # ---- user records ----
