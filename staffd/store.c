@@ -624,7 +624,8 @@ static const char *record_problem(enum store_db db, const void *key, size_t klen
 	const struct json_member *m = table_members[db];
 	const char *name;
 
-	if (!json_is_object(rec))
+	/* Records are objects; the meta table also keeps lists (local_clashes). */
+	if (!json_is_object(rec) && !(db == DB_META && json_is_array(rec)))
 		return "it is not a JSON object";
 	for (size_t i = 0; m && m[i].name; i++)
 		if (!member_ok(json_object_get(rec, m[i].name), m[i].type))

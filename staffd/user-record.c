@@ -59,6 +59,7 @@ static const struct json_field user_record_fields[] = {
 	{ "pin_hash", JF_STRING, false, false },
 	{ "token", JF_OBJECT, false, false },
 	{ "grant", JF_OBJECT, false, false },
+	{ "local_clash", JF_STRING, false, false },
 	{ NULL, 0, false, false },
 };
 
@@ -84,6 +85,7 @@ static const struct json_field summary_fields[] = {
 	{ "primary_location", JF_STRING, false, true },
 	{ "must_change_password", JF_BOOL, false, false },
 	{ "locked_at", JF_INT, false, true },
+	{ "local_clash", JF_STRING, false, false },
 	{ NULL, 0, false, false },
 };
 
@@ -194,7 +196,7 @@ static bool flat_type_ok(const struct json_field *f, const struct json_flat_memb
 }
 
 /* The members with rules of their own, by their place in summary_fields. */
-enum { SUM_USERNAME = 0, SUM_STATUS = 5, SUM_UID = 9, SUM_LOCKED_AT = 12, SUM_FIELDS = 13 };
+enum { SUM_USERNAME = 0, SUM_STATUS = 5, SUM_UID = 9, SUM_LOCKED_AT = 12, SUM_FIELDS = 14 };
 _Static_assert(sizeof(summary_fields) / sizeof(summary_fields[0]) == SUM_FIELDS + 1,
 	       "the SUM_ indexes follow summary_fields");
 
