@@ -113,7 +113,7 @@ static void test_refuses_damage(void **state)
 
 static void test_limits(void **state)
 {
-	char deep[4 * JSON_CHECK_MAX_DEPTH + 16], wide[16 * JSON_CHECK_MAX_MEMBERS + 16];
+	char deep[8 * JSON_CHECK_MAX_DEPTH + 16], wide[16 * JSON_CHECK_MAX_MEMBERS + 16];
 	size_t n = 0;
 
 	(void)state;
