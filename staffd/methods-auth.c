@@ -53,6 +53,7 @@ struct auth {
 	unsigned long long opslimit;
 	size_t memlimit;
 	bool pin;
+	bool inactive;		/* OUT_REFUSED: for the deactivation, else for the lock */
 	const char *kind;	/* code kind for OUT_CODE_ACCEPTED */
 };
 
@@ -165,9 +166,10 @@ static int refuse_audited(struct call *c, const json_t *rec, const char *result,
 	return call_fail(c, error, params);
 }
 
-static int refuse_state(struct call *c, const json_t *rec)
+/* A deactivated account (inactive), else a locked one: neither checked nor counted. */
+static int refuse_state(struct call *c, const json_t *rec, bool inactive)
 {
-	if (status_is(rec, "inactive"))
+	if (inactive)
 		return refuse_audited(c, rec, "inactive", "AccountInactive", NULL);
 	return refuse_audited(c, rec, "locked", "Locked", NULL);
 }
@@ -272,14 +274,15 @@ static int auth_decide(struct call *c, struct auth *a)
 	r = load_user(c, &old);
 	if (r < 0)
 		return r;
-	/* Deactivated or locked while this attempt was hashing: it neither counts
+	/* Refused as the account was when the attempt came, even if it was
+	 * unlocked or reactivated while the refusal waited: nothing was checked.
+	 * Deactivated or locked while this attempt was hashing: it neither counts
 	 * nor passes. Only a reset code (with the code word) passes a lock. */
-	if (status_is(old, "inactive") ||
-	    (is_locked(c, old) && !(a->outcome == OUT_CODE_ACCEPTED && strcmp(a->kind, "reset") == 0)))
-		r = refuse_state(c, old);
-	else if (a->outcome == OUT_REFUSED)
-		/* Unlocked or reactivated while the refusal waited: the secret was never checked. */
-		r = refuse_audited(c, old, "not verified", "AuthenticationFailed", NULL);
+	if (a->outcome == OUT_REFUSED)
+		r = refuse_state(c, old, a->inactive);
+	else if (status_is(old, "inactive") ||
+		 (is_locked(c, old) && !(a->outcome == OUT_CODE_ACCEPTED && strcmp(a->kind, "reset") == 0)))
+		r = refuse_state(c, old, status_is(old, "inactive"));
 	else if (a->outcome == OUT_MISMATCH || a->outcome == OUT_FAILED) {
 		/* Lockout must count even when the rest of the map is full. */
 		store_allow_reserve(c->txn);
@@ -417,6 +420,7 @@ int method_authenticate(struct call *c)
 	is_code = !pin && matches_code(c, rec, secret, &kind, &expired);
 	if (status_is(rec, "inactive") || (is_locked(c, rec) && !(is_code && strcmp(kind, "reset") == 0))) {
 		a->outcome = OUT_REFUSED;
+		a->inactive = status_is(rec, "inactive");
 		goto submit;
 	}
 	if (is_code) {
@@ -624,7 +628,7 @@ static int change_decide(struct call *c, struct change *ch)
 	/* Password changes, activations and their failures may use the reserve. */
 	store_allow_reserve(c->txn);
 	if (status_is(old, "inactive") || (is_locked(c, old) && !(grant && reset_grant(old)))) {
-		r = refuse_state(c, old);
+		r = refuse_state(c, old, status_is(old, "inactive"));
 		goto out;
 	}
 	if (!ch->old_ok) {
@@ -741,7 +745,7 @@ int method_change_password(struct call *c)
 	if (status_is(rec, "inactive") || (is_locked(c, rec) && !(grant && reset_grant(rec)))) {
 		r = call_begin_write(c);
 		if (r == 0)
-			r = refuse_state(c, rec);
+			r = refuse_state(c, rec, status_is(rec, "inactive"));
 		json_decref(rec);
 		return r;
 	}
