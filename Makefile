@@ -127,9 +127,11 @@ $(O)/tests/flood: $(O)/tests/tools/flood.o
 $(O)/tests/store-raw: $(O)/tests/tools/store-raw.o
 	$(CC) $(LDFLAGS) -o $@ $^ -llmdb
 
-# Drives the PAM module in-process with a scripted conversation.
+# Drives the PAM module in-process with a scripted conversation. libcrypt is
+# loaded from the start: pam_unix brings it in by dlopen, too late for the
+# sanitizer's crypt interceptors, which then call a null pointer.
 $(O)/tests/pam-driver: $(O)/tests/pam/pam-driver.o
-	$(CC) $(LDFLAGS) -o $@ $^ -lpam
+	$(CC) $(LDFLAGS) -o $@ $^ -lpam -Wl,--no-as-needed -lcrypt -Wl,--as-needed
 
 tests: $(UNIT_BINS) $(REPLAY_BINS) $(O)/tests/vcall $(O)/tests/flood $(O)/tests/store-raw \
 	$(if $(wildcard tests/pam/pam-driver.c),$(O)/tests/pam-driver)
