@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "staff-protocol.h"
 #include "json-flat.h"
@@ -257,7 +256,6 @@ static void run_battery(unsigned selector)
 		call(ENDPOINT_STAFF, uid, STAFF("AuditList"), json_pack("{s:s}", "user", "jdoe"), true, -1);
 		call(ENDPOINT_STAFF, uid, STAFF("AuditList"), json_pack("{s:I,s:i}", "since", (json_int_t)1, "limit", 3), true, -1);
 		call(ENDPOINT_STAFF, uid, STAFF("AuditVerify"), NULL, false, -1);
-		call(ENDPOINT_STAFF, uid, STAFF("Backup"), NULL, false, memfd_create("fuzz-backup", MFD_CLOEXEC));
 	}
 	if (groups & (1U << USERDB)) {
 		uid_t jdoe = fixture_uid(CALLER_STAFF);
