@@ -14,7 +14,6 @@
 #include <sys/wait.h>
 #include <lmdb.h>
 
-#include "json-check.h"
 #include "json-wipe.h"
 #include "log.h"
 #include "store.h"
@@ -574,74 +573,14 @@ int store_refuse_record(enum store_db db, const void *key, size_t klen, const ch
 	return -EBADMSG;
 }
 
-/*
- * The members every reader of a table relies on, with their types; the
- * first is the name the record is stored under. A record without them is
- * refused as not parsing, so that no reader meets a NULL where it expects
- * a string, whether it parses the record or sends it on as stored.
- */
-static const struct json_member user_members[] = {
-	{ "username", JM_STRING }, { "first_name", JM_STRING }, { "last_name", JM_STRING },
-	{ "email", JM_STRING }, { "role", JM_STRING }, { "status", JM_STRING },
-	{ "uid", JM_INTEGER }, { "locations", JM_STRING_ARRAY }, { NULL, 0 },
-};
-static const struct json_member role_members[] = {
-	{ "name", JM_STRING }, { "permissions", JM_STRING_ARRAY }, { NULL, 0 },
-};
-static const struct json_member location_members[] = { { "name", JM_STRING }, { NULL, 0 } };
-
-static const struct json_member *const table_members[DB_COUNT_] = {
-	[DB_USERS] = user_members,
-	[DB_USER_SUMMARY] = user_members,
-	[DB_ROLES] = role_members,
-	[DB_LOCATIONS] = location_members,
-};
-
-static bool member_ok(const json_t *v, enum json_member_type type)
+/* What is wrong with a parsed record, or NULL. Tables with a shape of their
+ * own are checked by their owners (user-record.c, roles.c, record.c). */
+static const char *record_problem(enum store_db db, const json_t *rec)
 {
-	json_t *e;
-	size_t i;
-
-	switch (type) {
-	case JM_STRING:
-		return json_is_string(v);
-	case JM_INTEGER:
-		return json_is_integer(v);
-	case JM_STRING_ARRAY:
-		if (!json_is_array(v))
-			return false;
-		json_array_foreach(v, i, e)
-			if (!json_is_string(e))
-				return false;
-		return true;
-	}
-	return false;
-}
-
-/* What is wrong with a parsed record, or NULL. */
-static const char *record_problem(enum store_db db, const void *key, size_t klen, const json_t *rec)
-{
-	const struct json_member *m = table_members[db];
-	const char *name;
-
 	/* Records are objects; the meta table also keeps lists (local_clashes). */
 	if (!json_is_object(rec) && !(db == DB_META && json_is_array(rec)))
 		return "it is not a JSON object";
-	for (size_t i = 0; m && m[i].name; i++)
-		if (!member_ok(json_object_get(rec, m[i].name), m[i].type))
-			return "a field its readers need is missing or of the wrong type";
-	name = m ? json_string_value(json_object_get(rec, m[0].name)) : NULL;
-	if (name && (strlen(name) != klen || memcmp(name, key, klen) != 0))
-		return "it holds another name than the one it is stored under";
 	return NULL;
-}
-
-bool store_check_text(enum store_db db, const void *key, size_t klen, const void *val, size_t vlen)
-{
-	if (json_record_check(val, vlen, table_members[db], table_members[db] ? key : NULL, klen))
-		return true;
-	store_refuse_record(db, key, klen, vlen == 0 ? "it is empty" : "it is not valid JSON with the fields its readers need");
-	return false;
 }
 
 int store_parse_json(enum store_db db, const void *key, size_t klen, const void *val, size_t vlen, json_t **ret)
@@ -651,7 +590,7 @@ int store_parse_json(enum store_db db, const void *key, size_t klen, const void 
 
 	if (!j)
 		return store_refuse_record(db, key, klen, vlen == 0 ? "it is empty" : "it is not valid JSON");
-	why = record_problem(db, key, klen, j);
+	why = record_problem(db, j);
 	if (why) {
 		json_decref(j);
 		return store_refuse_record(db, key, klen, why);

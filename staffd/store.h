@@ -101,17 +101,13 @@ int store_scan(struct txn *t, enum store_db db, const void *from, size_t fromlen
 int store_count(struct txn *t, enum store_db db, size_t *ret);
 
 /*
- * Stored records are parsed through these: a value that is not a JSON
- * object, lacks a field its table's readers rely on (user records and
- * summaries: names, email, role, status, uid, locations; roles: name,
- * permissions; locations: name) or is stored under another name is refused
- * with -EBADMSG and logged with its table and key, so that one bad record is
- * refused by itself and no reader meets a field of the wrong type.
+ * Parses a stored value as JSON: one that is not a JSON object (or, in the
+ * meta table, a list) is refused with -EBADMSG and logged with its table and
+ * key, so that one bad record is refused by itself. The shapes of users,
+ * summaries, roles and locations are checked by their owners
+ * (user-record.h, roles.h, record.h).
  */
 int store_parse_json(enum store_db db, const void *key, size_t klen, const void *val, size_t vlen, json_t **ret);
-/* The same for a record sent on as stored, without parsing it (json-check.h):
- * false (and logged) when store_parse_json would refuse it. */
-bool store_check_text(enum store_db db, const void *key, size_t klen, const void *val, size_t vlen);
 /* Logs that the record under key in db is refused, and why; returns -EBADMSG. */
 int store_refuse_record(enum store_db db, const void *key, size_t klen, const char *why);
 
