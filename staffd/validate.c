@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "utf8.h"
 #include "validate.h"
 
 const char *const staff_permissions[] = {
@@ -80,59 +81,10 @@ static bool all_digits(const char *s, size_t n)
 }
 
 /*
- * Decodes the UTF-8 sequence at s (n bytes available) into *cp and returns its
- * length, or 0 when it is ill-formed: overlong forms, surrogates, code points
- * past U+10FFFF, stray continuation bytes and truncated sequences (RFC 3629).
- */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	unsigned char c = s[0];
-	unsigned char lo = 0x80, hi = 0xBF;
-	size_t len;
-	uint32_t v;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xC2 && c <= 0xDF) {
-		len = 2;
-		v = c & 0x1Fu;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3;
-		v = c & 0x0Fu;
-		if (c == 0xE0)
-			lo = 0xA0;	/* below is overlong */
-		else if (c == 0xED)
-			hi = 0x9F;	/* above is a surrogate */
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4;
-		v = c & 0x07u;
-		if (c == 0xF0)
-			lo = 0x90;	/* below is overlong */
-		else if (c == 0xF4)
-			hi = 0x8F;	/* above is past U+10FFFF */
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		unsigned char b = s[i];
-
-		if (b < lo || b > hi)
-			return 0;
-		lo = 0x80;
-		hi = 0xBF;
-		v = (v << 6) | (b & 0x3Fu);
-	}
-	*cp = v;
-	return len;
-}
-
-/*
  * C0, DEL and C1 controls, plus the bidirectional embedding, override and
  * isolate controls, which can make a name or text display as something else.
+ * The line and paragraph separators are left to the white space rules, which
+ * say more about them than utf8_is_control would.
  */
 static bool is_control(uint32_t cp)
 {
