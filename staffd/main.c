@@ -68,7 +68,6 @@ static int check_config(const char *path)
  * Each connection takes a descriptor, and the soft limit (1024 unless the
  * unit's LimitNOFILE= says otherwise) is far below what the hard limit
  * allows. The daemon uses epoll, never select(), so a high limit is safe.
- * Not allowed (a seccomp filter): the connection limits follow what is left.
  */
 static void raise_nofile(void)
 {
@@ -78,6 +77,7 @@ static void raise_nofile(void)
 		return;
 	rl.rlim_cur = rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		/* Not allowed (a seccomp filter): the connection limits follow the limit as it is. */
 	}
 }
 
