@@ -76,9 +76,9 @@ static void raise_nofile(void)
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
 		return;
 	rl.rlim_cur = rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
-		/* Not allowed (a seccomp filter): the connection limits follow the limit as it is. */
-	}
+	/* May be refused (the unit's seccomp filter): the connection limits
+	 * then follow the limit as it is, which LimitNOFILE= has raised. */
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 int main(int argc, char **argv)
