@@ -529,7 +529,13 @@ const char *fixture_username(enum fixture_caller who)
  * Once the worker has started (a job ran), it gets the harness's priority
  * back where that is allowed.
  */
-static void noop(void *ctx)
+static void started(void *ctx)
+{
+	(void)ctx;
+}
+
+/* The done step, run by workpool_reap: the job is over for the pool too. */
+static void reaped(void *ctx)
 {
 	*(bool *)ctx = true;
 }
@@ -542,7 +548,7 @@ static void unnice_workers(void)
 
 	/* One job of each kind: the harness has one worker of each. */
 	for (unsigned k = 0; k < WORK_KINDS; k++) {
-		if (workpool_submit(fx.d.pool, (enum work_kind)k, noop, noop, &done[k]) < 0)
+		if (workpool_submit(fx.d.pool, (enum work_kind)k, started, reaped, &done[k]) < 0)
 			die("cannot start the workers");
 		while (!done[k]) {
 			struct pollfd p = { .fd = fx.pool_fd, .events = POLLIN };
