@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the system tests: a container booting Debian 12 with systemd as
 # PID 1 (systemd-nspawn on a fresh overlay of the cached root file system),
 # commands entered with nsenter, TAP helpers, and a cleanup that stops the
@@ -173,10 +174,10 @@ box_boot() {
 # box_shutdown: an orderly poweroff (SIGTERM to nspawn), SIGKILL after 60 s;
 # then the overlay is unmounted and the cgroups removed.
 box_shutdown() {
-	local i d p
+	local d p
 	if nspawn_alive; then
 		kill -TERM "$BOX_NSPAWN_PID"
-		for i in $(seq 1 300); do nspawn_alive || break; sleep 0.2; done
+		for _ in $(seq 1 300); do nspawn_alive || break; sleep 0.2; done
 		if nspawn_alive; then
 			echo "# the container did not power off within 60 s: SIGKILL" >&2
 			kill -KILL "$BOX_NSPAWN_PID"
@@ -188,7 +189,7 @@ box_shutdown() {
 	# Anything left in the box's cgroups (a killed nspawn leaves its payload).
 	for d in $BOX_CGROUPS; do
 		[ -d "$d" ] || continue
-		for i in 1 2 3 4 5; do
+		for _ in 1 2 3 4 5; do
 			p=$(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null)
 			[ -z "$p" ] && break
 			# shellcheck disable=SC2086

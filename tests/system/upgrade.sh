@@ -18,8 +18,8 @@ cp "$STAFF_SYSTEM_OLD_DEBS"/staffd_*.deb "$STAFF_SYSTEM_OLD_DEBS"/libpam-practic
 out=$(box_sh 'cd /root/old && DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o Dpkg::Use-Pty=0 \
 	--no-install-recommends ./staffd_*.deb ./libpam-practice_*.deb' 2>&1) ||
 	bail_out "the old packages did not install: $(printf '%s' "$out" | tail -5)"
-before=$(in_box systemctl is-enabled staffd-userdb.socket 2>&1; in_box systemctl is-active staffd-userdb.socket 2>&1)
-check_eq "enabled active" "$(echo $before)" \
+before=$( (in_box systemctl is-enabled staffd-userdb.socket; in_box systemctl is-active staffd-userdb.socket) 2>&1 | paste -sd' ')
+check_eq "enabled active" "$before" \
 	"before: the old packages listen on the userdb socket through staffd-userdb.socket"
 
 read -r ms rc <<< "$(box_ms sh -c 'cd /root/debs && DEBIAN_FRONTEND=noninteractive dpkg -i ./staffd_*.deb ./libpam-practice_*.deb')"
@@ -35,7 +35,7 @@ check_eq "" "$(in_box find /etc/systemd /var/lib/systemd/deb-systemd-helper-enab
 	"with no enablement link or state left"
 check_eq /run/staffd/userdb/io.practice.staff "$(in_box readlink /run/systemd/userdb/io.practice.staff)" \
 	"its socket file is now the link to staffd's own userdb socket"
-check_eq "enabled active" "$(echo $(in_box systemctl is-enabled staffd.service; in_box systemctl is-active staffd.service))" \
+check_eq "enabled active" "$( (in_box systemctl is-enabled staffd.service; in_box systemctl is-active staffd.service) | paste -sd' ')" \
 	"staffd.service is enabled for boot, and running"
 
 read -r ms rc <<< "$(box_ms staffctl init --practice "Riverside Family Clinic" --admin amy \
