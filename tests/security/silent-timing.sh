@@ -10,12 +10,13 @@
 # (process start-up left out), Argon2id is made large enough that hashing
 # dominates the rest (PAM, the socket), the attempts are interleaved round by
 # round so that load hits every kind alike, and the medians are compared with
-# a generous bound (half the wrong password's).
+# a generous bound (30% of the wrong password's: before, refusals took 4-7%,
+# and a second test run on the same cores can skew one kind's median).
 . "$(dirname "$0")/../pam/common.sh"
 
 ROUNDS=7
 # Each refusal must take at least this share of a wrong password's time (percent).
-MIN_SHARE=50
+MIN_SHARE=30
 
 sed -i -e 's/^memlimit = .*/memlimit = 32M/' -e 's/^opslimit = .*/opslimit = 2/' "$T/staffd.conf"
 start_daemon || exit 1
