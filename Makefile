@@ -155,9 +155,11 @@ check-system:
 
 # make fuzz: each target for FUZZ_SECONDS. make fuzz-long: each target for at
 # least FUZZ_RUNS executions (10 million, DESIGN 14), with FUZZ_LONG_SECONDS
-# per target as a safety net (the slowest, fuzz-dispatch, needs hours). New
-# inputs go to build-fuzz/corpus/NAME; crashes to build-fuzz/crash-*. A
-# target's dictionary, tests/fuzz/NAME.dict, is used when there is one.
+# per target as a safety net: the targets that dispatch calls run tens to
+# hundreds of executions a second (fuzz-record, a battery of calls per input,
+# is the slowest and may stop at the time limit first). New inputs go to
+# build-fuzz/corpus/NAME; crashes to build-fuzz/crash-*. A target's
+# dictionary, tests/fuzz/NAME.dict, is used when there is one.
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS ?= 10000000
 FUZZ_LONG_SECONDS ?= 36000
